@@ -1,0 +1,24 @@
+"""Event envelope, payload models (one module per producer) and the subject registry."""
+
+from .envelope import Envelope, utcnow
+from .registry import (
+    COMPLAINT_CLASSIFIED,
+    COMPLAINT_RECEIVED,
+    DISPATCH_REQUESTED,
+    NOTIFICATION_ACKNOWLEDGED,
+    NOTIFICATION_SENT,
+    OBSERVATION_RECORDED,
+    REGISTRY,
+    STATUS_CHANGED,
+    STREAMS,
+    EventSpec,
+    InvalidEvent,
+    decode,
+    make_envelope,
+)
+
+__all__ = [
+    "COMPLAINT_CLASSIFIED", "COMPLAINT_RECEIVED", "DISPATCH_REQUESTED", "NOTIFICATION_ACKNOWLEDGED",
+    "NOTIFICATION_SENT", "OBSERVATION_RECORDED", "REGISTRY", "STATUS_CHANGED", "STREAMS",
+    "Envelope", "EventSpec", "InvalidEvent", "decode", "make_envelope", "utcnow",
+]

@@ -1,0 +1,188 @@
+"""Durable pull consumers with an inbox, explicit ack after commit and dead letters.
+
+For each message:
+
+1. decode and validate it (envelope + payload model from the registry); if that
+   fails the message can never succeed: record it in ``dead_letters``, log it,
+   count it, ``term()`` it, go on;
+2. in one transaction: insert ``(consumer, event_id)`` into ``inbox``
+   (``ON CONFLICT DO NOTHING``) and, only if that row is new, run the handler,
+   which writes its rows and outbox rows on the same connection;
+3. commit, then ``ack()``.
+
+A handler that raises (database down, a bug) gets ``nak(delay)`` with a growing
+delay; after ``max_deliver`` attempts the message is dead-lettered and
+terminated, so nothing is retried forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from ..events import REGISTRY, Envelope, InvalidEvent, decode
+from ..logging import get_logger
+from .nats import Namespace
+
+log = get_logger(__name__)
+
+Handler = Callable[[asyncpg.Connection, Envelope, Any], Awaitable[None]]
+
+
+class PermanentError(Exception):
+    """Raised by a handler for an event that is valid but can never be processed."""
+
+
+@dataclass
+class Subscription:
+    subject: str  # registry subject, e.g. "intake.complaint.received.v1"
+    durable: str  # "<consumer>-<entity>-<event>", no dots
+    handler: Handler
+    ack_wait: float = 30.0  # seconds
+    max_deliver: int = 10
+    batch: int = 20
+    backoff: tuple[float, ...] = (0.5, 1, 2, 5, 10, 30)
+
+    def __post_init__(self) -> None:
+        if self.subject not in REGISTRY:
+            raise ValueError(f"{self.subject} is not in the event registry")
+        if "." in self.durable:
+            raise ValueError("durable consumer names may not contain dots")
+
+    @property
+    def stream(self) -> str:
+        return self.subject.split(".", 1)[0].upper()
+
+
+@dataclass
+class ConsumerStats:
+    processed: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    retried: int = 0
+    by_durable: dict[str, int] = field(default_factory=dict)
+
+
+async def run_consumer(
+    js: JetStreamContext,
+    pool: asyncpg.Pool,
+    ns: Namespace,
+    sub: Subscription,
+    stop: asyncio.Event,
+    stats: ConsumerStats | None = None,
+) -> None:
+    stats = stats or ConsumerStats()
+    config = ConsumerConfig(
+        durable_name=sub.durable,
+        ack_policy=AckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_wait=sub.ack_wait,
+        max_deliver=sub.max_deliver + 1,  # the last delivery is ours to dead-letter
+        filter_subject=ns.subject(sub.subject),
+    )
+    psub = None
+    while psub is None and not stop.is_set():
+        try:
+            psub = await js.pull_subscribe(
+                ns.subject(sub.subject), durable=sub.durable, stream=ns.stream(sub.stream), config=config
+            )
+        except Exception as exc:  # noqa: BLE001 - stream not there yet, NATS restarting
+            log.warning("consumer: cannot subscribe yet, retrying", durable=sub.durable, error=str(exc))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=1.0)
+    log.info("consumer started", durable=sub.durable, subject=sub.subject)
+    while not stop.is_set():
+        try:
+            msgs = await psub.fetch(sub.batch, timeout=1.0)
+        except (NatsTimeout, asyncio.TimeoutError):
+            continue
+        except Exception as exc:  # noqa: BLE001 - connection trouble: wait for reconnect
+            log.warning("consumer: fetch failed", durable=sub.durable, error=str(exc))
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=1.0)
+            continue
+        for msg in msgs:
+            try:
+                await handle_message(pool, ns, sub, msg, stats)
+            except Exception as exc:  # noqa: BLE001 - e.g. the dead-letter insert failed
+                log.error("consumer: message left for redelivery", durable=sub.durable, error=repr(exc))
+                with contextlib.suppress(Exception):
+                    await msg.nak(delay=sub.backoff[-1])
+    with contextlib.suppress(Exception):
+        await psub.unsubscribe()
+
+
+async def handle_message(pool: asyncpg.Pool, ns: Namespace, sub: Subscription, msg: Any,
+                         stats: ConsumerStats) -> None:
+    subject = ns.strip(msg.subject)
+    meta = msg.metadata
+    try:
+        envelope, payload = decode(subject, msg.data)
+    except InvalidEvent as exc:
+        await _dead_letter(pool, sub, msg, subject, str(exc), None)
+        stats.dead_lettered += 1
+        await msg.term()
+        return
+    log_ctx = {"durable": sub.durable, "event_id": str(envelope.event_id),
+               "correlation_id": str(envelope.correlation_id), "delivery": meta.num_delivered}
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            fresh = await conn.fetchval(
+                "INSERT INTO inbox (event_id, consumer, subject) VALUES ($1, $2, $3) "
+                "ON CONFLICT DO NOTHING RETURNING true",
+                envelope.event_id, sub.durable, subject,
+            )
+            if fresh:
+                await sub.handler(conn, envelope, payload)
+    except PermanentError as exc:
+        await _dead_letter(pool, sub, msg, subject, f"handler refused: {exc}", str(envelope.event_id))
+        stats.dead_lettered += 1
+        await msg.term()
+        return
+    except Exception as exc:  # noqa: BLE001 - transient until max_deliver says otherwise
+        if meta.num_delivered >= sub.max_deliver:
+            await _dead_letter(pool, sub, msg, subject,
+                               f"gave up after {meta.num_delivered} deliveries: {exc!r}",
+                               str(envelope.event_id))
+            stats.dead_lettered += 1
+            await msg.term()
+            return
+        delay = sub.backoff[min(meta.num_delivered - 1, len(sub.backoff) - 1)]
+        log.warning("handler failed, will retry", error=repr(exc), retry_in_s=delay, **log_ctx)
+        stats.retried += 1
+        with contextlib.suppress(Exception):
+            await msg.nak(delay=delay)
+        return
+    if fresh:
+        stats.processed += 1
+        stats.by_durable[sub.durable] = stats.by_durable.get(sub.durable, 0) + 1
+    else:
+        stats.duplicates += 1
+        log.info("duplicate event ignored", **log_ctx)
+    await msg.ack()
+
+
+async def _dead_letter(pool: asyncpg.Pool, sub: Subscription, msg: Any, subject: str,
+                       error: str, event_id: str | None) -> None:
+    meta = msg.metadata
+    log.error("event dead-lettered", durable=sub.durable, subject=subject, error=error,
+              stream=meta.stream, stream_seq=meta.sequence.stream, deliveries=meta.num_delivered,
+              event_id=event_id)
+    try:
+        await pool.execute(
+            "INSERT INTO dead_letters (consumer, subject, stream, stream_seq, deliveries, event_id, body, error)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            sub.durable, subject, meta.stream, meta.sequence.stream, meta.num_delivered, event_id,
+            bytes(msg.data), error[:2000],
+        )
+    except Exception as exc:  # noqa: BLE001 - keep the message: nak so it is not lost
+        log.error("cannot record dead letter; will retry", error=str(exc), durable=sub.durable)
+        raise

@@ -1,0 +1,146 @@
+"""The transactional outbox.
+
+A handler never publishes. It calls :func:`add_to_outbox` inside the
+transaction that writes its rows; the relay later publishes each row with
+``Nats-Msg-Id = event_id`` and marks it sent. A crash anywhere between commit
+and mark loses nothing: the row is still unpublished and is sent again, and
+JetStream's duplicate window drops the second copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+from nats.js import JetStreamContext
+
+from ..events import Envelope
+from ..logging import get_logger
+from .nats import Namespace
+
+log = get_logger(__name__)
+NOTIFY_CHANNEL = "sunmoon_outbox"
+
+
+async def add_to_outbox(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    await conn.execute(
+        "INSERT INTO outbox (event_id, subject, body) VALUES ($1, $2, $3)",
+        envelope.event_id, envelope.subject, envelope.to_bytes(),
+    )
+    await conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")  # delivered at commit, dropped on rollback
+
+
+class OutboxRelay:
+    """Publishes unpublished outbox rows in order; wakes on LISTEN/NOTIFY, polls as a fallback."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        js: JetStreamContext,
+        ns: Namespace,
+        *,
+        dsn: str,
+        batch: int = 100,
+        poll_interval: float = 2.0,
+        retention_hours: int = 72,
+        before_mark: Callable[[list[int]], Awaitable[None]] | None = None,
+    ) -> None:
+        self.pool, self.js, self.ns, self.dsn = pool, js, ns, dsn
+        self.batch, self.poll_interval, self.retention_hours = batch, poll_interval, retention_hours
+        self.before_mark = before_mark  # test hook: runs after publishing, before marking sent
+        self._wake = asyncio.Event()
+        self.published = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        listener: asyncpg.Connection | None = None
+        last_purge = 0.0
+        loop = asyncio.get_running_loop()
+        try:
+            while not stop.is_set():
+                if listener is None or listener.is_closed():
+                    listener = await self._listen()
+                try:
+                    sent = await self.publish_pending()
+                except (OSError, asyncpg.PostgresError, asyncio.TimeoutError, Exception) as exc:  # noqa: BLE001
+                    log.warning("outbox relay: publish failed, will retry", error=str(exc))
+                    sent = 0
+                    await _sleep_or_stop(stop, 1.0)
+                if loop.time() - last_purge > 600:
+                    last_purge = loop.time()
+                    with contextlib.suppress(Exception):
+                        await self.purge()
+                if sent >= self.batch:
+                    continue  # more waiting
+                self._wake.clear()
+                waiter = asyncio.ensure_future(self._wake.wait())
+                stopper = asyncio.ensure_future(stop.wait())
+                await asyncio.wait({waiter, stopper}, timeout=self.poll_interval,
+                                   return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                stopper.cancel()
+        finally:
+            if listener is not None and not listener.is_closed():
+                with contextlib.suppress(Exception):
+                    await listener.close()
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        try:
+            conn = await asyncpg.connect(self.dsn)
+            await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+            return conn
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("outbox relay: cannot LISTEN, polling instead", error=str(exc))
+            return None
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished rows; return how many were published."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT id, event_id, subject, body FROM outbox WHERE published_at IS NULL "
+                "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                self.batch,
+            )
+            if not rows:
+                return 0
+            done: list[int] = []
+            for row in rows:
+                try:
+                    await self.js.publish(
+                        self.ns.subject(row["subject"]),
+                        bytes(row["body"]),
+                        headers={"Nats-Msg-Id": str(row["event_id"])},
+                    )
+                except Exception as exc:  # noqa: BLE001 - keep order: stop at the first failure
+                    await conn.execute(
+                        "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
+                        row["id"], str(exc)[:500],
+                    )
+                    log.warning("outbox relay: publish failed", subject=row["subject"],
+                                event_id=str(row["event_id"]), error=str(exc))
+                    break
+                done.append(row["id"])
+            if self.before_mark is not None:
+                await self.before_mark(done)
+            await conn.execute(
+                "UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])",
+                done,
+            )
+        self.published += len(done)
+        return len(done)
+
+    async def purge(self) -> int:
+        result = await self.pool.execute(
+            "DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)",
+            self.retention_hours,
+        )
+        return int(result.split()[-1])
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -1,0 +1,130 @@
+"""What every service does at start and stop, in one place.
+
+``Runtime`` applies migrations, opens the pool, connects to NATS, makes sure the
+streams exist, then runs the outbox relay and one task per subscription until
+asked to stop; on stop it lets in-flight messages finish, drains NATS and
+closes the pool. Services wire it into FastAPI's lifespan with :func:`lifespan`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from fastapi import FastAPI
+
+from .db import create_pool, migrate
+from .logging import get_logger
+from .messaging import Namespace, OutboxRelay, Subscription, connect, ensure_streams, run_consumer
+from .messaging.consumer import ConsumerStats
+from .settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        migrations_dir: Path,
+        subscriptions: list[Subscription] | None = None,
+        publishes: bool = True,
+        background: list[Callable[[Runtime, asyncio.Event], Any]] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.migrations_dir = migrations_dir
+        self.subscriptions = subscriptions or []
+        self.publishes = publishes
+        self.background = background or []
+        self.ns = Namespace(settings.nats_namespace)
+        self.stop_event = asyncio.Event()
+        self.stats = ConsumerStats()
+        self.pool: asyncpg.Pool | None = None
+        self.nc: Any = None
+        self.js: Any = None
+        self.relay: OutboxRelay | None = None
+        self._tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        s = self.settings
+        await migrate(s.database_url, self.migrations_dir, label=s.service_name)
+        self.pool = await create_pool(s.database_url)
+        self.nc, self.js = await connect(s.nats_url, name=s.service_name)
+        await ensure_streams(self.js, self.ns)
+        if self.publishes:
+            self.relay = OutboxRelay(self.pool, self.js, self.ns, dsn=s.database_url,
+                                     retention_hours=s.outbox_retention_hours)
+            self._spawn(self.relay.run(self.stop_event), "outbox-relay")
+        for sub in self.subscriptions:
+            self._spawn(run_consumer(self.js, self.pool, self.ns, sub, self.stop_event, self.stats),
+                        f"consumer:{sub.durable}")
+        for job in self.background:
+            self._spawn(job(self, self.stop_event), getattr(job, "__name__", "job"))
+        log.info("service started", subscriptions=[x.durable for x in self.subscriptions])
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        task.add_done_callback(self._task_done)
+        self._tasks.append(task)
+
+    @staticmethod
+    def _task_done(task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task died", task=task.get_name(), error=repr(task.exception()))
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        if self._tasks:
+            _done, pending = await asyncio.wait(self._tasks, timeout=10)
+            for t in pending:
+                t.cancel()
+        if self.nc is not None:
+            with contextlib.suppress(Exception):
+                await self.nc.drain()
+        if self.pool is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.pool.close(), timeout=5)
+        log.info("service stopped")
+
+
+def lifespan(make_runtime: Callable[[FastAPI], Runtime]):
+    @contextlib.asynccontextmanager
+    async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = make_runtime(app)
+        app.state.runtime = runtime
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    return _lifespan
+
+
+def health_routes(app: FastAPI) -> None:
+    """``/healthz`` (the process answers) and ``/readyz`` (database and NATS reachable)."""
+
+    @app.get("/healthz", tags=["health"], summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], summary="Readiness: database and NATS reachable")
+    async def readyz() -> Any:
+        from fastapi.responses import JSONResponse
+
+        rt: Runtime = app.state.runtime
+        checks = {"database": False, "nats": bool(rt.nc and rt.nc.is_connected)}
+        with contextlib.suppress(Exception):
+            checks["database"] = await rt.pool.fetchval("SELECT true")
+        ok = all(checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks,
+                             "consumers": {"processed": rt.stats.processed,
+                                           "duplicates": rt.stats.duplicates,
+                                           "dead_lettered": rt.stats.dead_lettered,
+                                           "retried": rt.stats.retried}},
+                            status_code=200 if ok else 503)

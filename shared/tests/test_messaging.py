@@ -1,0 +1,168 @@
+"""The messaging layer on real PostgreSQL and real NATS JetStream."""
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import pytest
+
+from sunmoon.db import create_pool, migrate
+from sunmoon.events import COMPLAINT_RECEIVED, make_envelope
+from sunmoon.events.intake import ComplaintReceived
+from sunmoon.messaging import Namespace, OutboxRelay, Subscription, add_to_outbox, connect, ensure_streams
+from sunmoon.messaging.consumer import ConsumerStats, run_consumer
+
+EMPTY = Path(__file__).parent / "no_migrations"
+
+
+async def _setup(servers, namespace):
+    dsn = await servers.fresh_database("msg")
+    await migrate(dsn, EMPTY, label="test")
+    await servers_table(dsn)
+    pool = await create_pool(dsn)
+    nc, js = await connect(servers.nats_url, name="test")
+    ns = Namespace(namespace)
+    await ensure_streams(js, ns)
+    return dsn, pool, nc, js, ns
+
+
+async def servers_table(dsn):
+    import asyncpg
+    conn = await asyncpg.connect(dsn)
+    await conn.execute("CREATE TABLE effects (complaint_id uuid, note text)")
+    await conn.close()
+
+
+def _event():
+    return make_envelope(COMPLAINT_RECEIVED, ComplaintReceived(
+        complaint_id=uuid.uuid4(), description="맨홀 뚜껑이 열려 있어요", channel="phone",
+        received_at="2026-11-26T15:00:00Z"))
+
+
+async def _stream_count(js, ns):
+    return (await js.stream_info(ns.stream("INTAKE"))).state.messages
+
+
+async def test_relay_crash_between_commit_and_publish_loses_nothing(servers, namespace):
+    dsn, pool, nc, js, ns = await _setup(servers, namespace)
+    try:
+        events = [_event() for _ in range(5)]
+        async with pool.acquire() as conn, conn.transaction():
+            for e in events:
+                await add_to_outbox(conn, e)
+        # committed, relay not running ("killed" before publishing): rows wait in the outbox
+        assert await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 5
+
+        # a relay that dies after publishing and before marking: its transaction rolls back
+        async def crash(_ids):
+            raise SystemExit("killed between publish and mark")
+
+        with pytest.raises(SystemExit):
+            await OutboxRelay(pool, js, ns, dsn=dsn, before_mark=crash).publish_pending()
+        assert await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 5
+        assert await _stream_count(js, ns) == 5
+
+        # a new relay publishes again; JetStream drops the duplicates by Nats-Msg-Id
+        assert await OutboxRelay(pool, js, ns, dsn=dsn).publish_pending() == 5
+        assert await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
+        assert await _stream_count(js, ns) == 5
+    finally:
+        await nc.close()
+        await pool.close()
+
+
+async def test_relay_wakes_on_notify(servers, namespace):
+    dsn, pool, nc, js, ns = await _setup(servers, namespace)
+    stop = asyncio.Event()
+    relay = OutboxRelay(pool, js, ns, dsn=dsn, poll_interval=30)  # polling alone would take 30 s
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        await asyncio.sleep(0.5)
+        async with pool.acquire() as conn, conn.transaction():
+            await add_to_outbox(conn, _event())
+        for _ in range(50):
+            if relay.published == 1:
+                break
+            await asyncio.sleep(0.1)
+        assert relay.published == 1
+    finally:
+        stop.set()
+        await task
+        await nc.close()
+        await pool.close()
+
+
+async def test_consumer_is_idempotent_and_dead_letters_bad_events(servers, namespace):
+    dsn, pool, nc, js, ns = await _setup(servers, namespace)
+    calls = []
+
+    async def handler(conn, envelope, payload):
+        calls.append(payload.complaint_id)
+        await conn.execute("INSERT INTO effects VALUES ($1, 'done')", payload.complaint_id)
+
+    good = _event()
+    subject = ns.subject(good.subject)
+    # the same event twice, under two message ids (a republish outside the duplicate window)
+    await js.publish(subject, good.to_bytes(), headers={"Nats-Msg-Id": "a"})
+    await js.publish(subject, good.to_bytes(), headers={"Nats-Msg-Id": "b"})
+    await js.publish(subject, b"{not json", headers={"Nats-Msg-Id": "c"})
+    await js.publish(subject, b'{"type": "intake.complaint.received", "producer": "intake", "payload": {}}')
+    after = _event()
+    await js.publish(subject, after.to_bytes())
+
+    stop = asyncio.Event()
+    stats = ConsumerStats()
+    sub = Subscription(good.subject, "test-complaint-received", handler, ack_wait=5)
+    task = asyncio.create_task(run_consumer(js, pool, ns, sub, stop, stats))
+    try:
+        for _ in range(100):
+            if stats.processed + stats.duplicates + stats.dead_lettered >= 5:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await task
+    try:
+        assert stats.processed == 2 and stats.duplicates == 1 and stats.dead_lettered == 2
+        assert await pool.fetchval("SELECT count(*) FROM effects WHERE complaint_id = $1",
+                                   uuid.UUID(good.payload["complaint_id"])) == 1
+        rows = await pool.fetch("SELECT error, body FROM dead_letters ORDER BY id")
+        assert "not JSON" in rows[0]["error"] and "bad payload: complaint_id: Field required" in rows[1]["error"]
+        # the consumer went on past the bad ones, and nothing is left pending
+        info = await js.consumer_info(ns.stream("INTAKE"), "test-complaint-received")
+        assert info.num_pending == 0 and info.num_ack_pending == 0
+    finally:
+        await nc.close()
+        await pool.close()
+
+
+async def test_transient_failure_is_retried_then_dead_lettered(servers, namespace):
+    dsn, pool, nc, js, ns = await _setup(servers, namespace)
+    attempts = []
+
+    async def flaky(conn, envelope, payload):
+        attempts.append(1)
+        raise ConnectionError("downstream unavailable")
+
+    e = _event()
+    await js.publish(ns.subject(e.subject), e.to_bytes())
+    stop = asyncio.Event()
+    stats = ConsumerStats()
+    sub = Subscription(e.subject, "test-flaky", flaky, ack_wait=5, max_deliver=3, backoff=(0.1,))
+    task = asyncio.create_task(run_consumer(js, pool, ns, sub, stop, stats))
+    try:
+        for _ in range(100):
+            if stats.dead_lettered:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await task
+    try:
+        assert len(attempts) == 3 and stats.retried == 2 and stats.dead_lettered == 1
+        error = await pool.fetchval("SELECT error FROM dead_letters")
+        assert "gave up after 3 deliveries" in error
+        assert await pool.fetchval("SELECT count(*) FROM inbox") == 0  # rolled back each time
+    finally:
+        await nc.close()
+        await pool.close()

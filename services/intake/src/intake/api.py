@@ -1,0 +1,182 @@
+"""Intake's HTTP API (FastAPI). OpenAPI docs at /docs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from sunmoon.crypto import DecryptionError, FieldCipher, mask_name, mask_phone
+from sunmoon.events import utcnow
+from sunmoon.events.classifier import COMPLAINT_TYPES, URGENCY_LABELS
+from sunmoon.logging import get_logger
+
+from . import handlers, repository
+from .schemas import (
+    Classification, ComplainantOut, ComplaintCreated, ComplaintIn, ComplaintOut, ComplaintPage,
+    LocationOut, ResolveIn, StatusEntry,
+)
+
+log = get_logger(__name__)
+router = APIRouter(prefix="/api/v1", tags=["complaints"])
+
+
+def _pool(request: Request) -> Any:
+    return request.app.state.runtime.pool
+
+
+def _cipher(request: Request) -> FieldCipher:
+    return request.app.state.cipher
+
+
+Pool = Annotated[Any, Depends(_pool)]
+Cipher = Annotated[FieldCipher, Depends(_cipher)]
+NOT_FOUND = {404: {"description": "No complaint with this id"}}
+
+
+@router.post("/complaints", status_code=201, response_model=ComplaintCreated,
+             summary="File a complaint",
+             responses={413: {"description": "Body over 64 KiB"}, 422: {"description": "Invalid field"}})
+async def create_complaint(body: ComplaintIn, response: Response, pool: Pool, cipher: Cipher) -> ComplaintCreated:
+    """Stores the complaint (name and phone encrypted) and answers after commit.
+    Classification, dispatch and reporting follow through events."""
+    received_at = body.received_at or utcnow()
+    cmd = handlers.NewComplaint(
+        description=body.description, channel=body.channel, received_at=received_at,
+        address=body.location.address.strip() if body.location.address else None,
+        lat=body.location.lat, lon=body.location.lon,
+        complainant_name=body.complainant.name if body.complainant else None,
+        complainant_phone=body.complainant.phone if body.complainant else None,
+    )
+    async with pool.acquire() as conn, conn.transaction():
+        complaint_id = await handlers.file_complaint(conn, cipher, cmd)
+    log.info("complaint filed", complaint_id=str(complaint_id), channel=body.channel)
+    response.headers["Location"] = f"/api/v1/complaints/{complaint_id}"
+    return ComplaintCreated(id=complaint_id, status="received", received_at=received_at)
+
+
+@router.get("/complaints/{complaint_id}", response_model=ComplaintOut, responses=NOT_FOUND,
+            summary="One complaint, with its status history")
+async def get_complaint(complaint_id: uuid.UUID, pool: Pool, cipher: Cipher) -> ComplaintOut:
+    row = await repository.get(pool, complaint_id)
+    if row is None:
+        raise HTTPException(404, f"no complaint {complaint_id}")
+    out = _to_out(row, cipher)
+    out.history = [StatusEntry(**dict(h)) for h in await repository.history(pool, complaint_id)]
+    return out
+
+
+@router.get("/complaints", response_model=ComplaintPage, summary="Complaints, newest first, filtered and paginated")
+async def list_complaints(
+    pool: Pool, cipher: Cipher,
+    status: Literal["received", "classified", "dispatched", "acknowledged", "resolved"] | None = None,
+    type: Annotated[str | None, Query(description="Complaint type code, e.g. sewer_drainage")] = None,
+    urgency: Literal["urgent", "normal", "low"] | None = None,
+    channel: Literal["phone", "visit", "web"] | None = None,
+    since: Annotated[datetime | None, Query(description="received_at >= since")] = None,
+    until: Annotated[datetime | None, Query(description="received_at < until")] = None,
+    phone: Annotated[str | None, Query(description="Every complaint from this number (blind-index lookup)")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ComplaintPage:
+    if type is not None and type not in COMPLAINT_TYPES:
+        raise HTTPException(422, f"unknown type {type!r}; one of: {', '.join(COMPLAINT_TYPES)}")
+    rows, total = await repository.search(
+        pool, status=status, type_=type, urgency=urgency, channel=channel, since=since, until=until,
+        phone_idx=cipher.blind_index(phone) if phone else None, limit=limit, offset=offset,
+    )
+    return ComplaintPage(items=[_to_out(r, cipher) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@router.post("/complaints/{complaint_id}/resolve", response_model=ComplaintOut,
+             responses={**NOT_FOUND, 409: {"description": "Already resolved"}}, summary="Close a complaint")
+async def resolve_complaint(complaint_id: uuid.UUID, pool: Pool, cipher: Cipher,
+                            body: ResolveIn | None = None) -> ComplaintOut:
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            await handlers.resolve(conn, complaint_id, body.note if body else None)
+    except handlers.NotFound:
+        raise HTTPException(404, f"no complaint {complaint_id}") from None
+    except handlers.Conflict as exc:
+        raise HTTPException(409, str(exc)) from None
+    return await get_complaint(complaint_id, pool, cipher)
+
+
+def _to_out(row: Any, cipher: FieldCipher) -> ComplaintOut:
+    complainant = None
+    if row["complainant_name_enc"] is not None or row["complainant_phone_enc"] is not None:
+        complainant = ComplainantOut(
+            name=_masked(cipher, row, "complainant_name", mask_name),
+            phone=_masked(cipher, row, "complainant_phone", mask_phone),
+        )
+    classification = None
+    if row["type"]:
+        classification = Classification(
+            type=row["type"], type_label=COMPLAINT_TYPES.get(row["type"], row["type"]),
+            urgency=row["urgency"], urgency_label=URGENCY_LABELS.get(row["urgency"], row["urgency"]),
+            department=row["department"], confidence=row["confidence"], model_version=row["model_version"],
+        )
+    return ComplaintOut(
+        id=row["id"], status=row["status"], channel=row["channel"], description=row["description"],
+        received_at=row["received_at"],
+        location=LocationOut(address=row["address"], district=row["district"], lat=row["lat"], lon=row["lon"]),
+        complainant=complainant, classification=classification, dispatched_at=row["dispatched_at"],
+        acknowledged_at=row["acknowledged_at"], resolved_at=row["resolved_at"],
+        resolution_note=row["resolution_note"],
+    )
+
+
+def _masked(cipher: FieldCipher, row: Any, column: str, mask: Any) -> str | None:
+    blob = row[f"{column}_enc"]
+    if blob is None:
+        return None
+    try:
+        return mask(cipher.decrypt(blob, table="complaints", column=column, row_id=row["id"]).reveal())
+    except DecryptionError as exc:
+        log.error("stored personal data does not decrypt", complaint_id=str(row["id"]), column=column,
+                  error=str(exc))
+        return "[복호화 실패]"
+
+
+class BodyLimit:
+    """ASGI middleware: 413 for a body over the limit, whether announced or streamed."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            return await self._reject(send)
+        seen = 0
+
+        async def limited_receive() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await self._reject(send)
+
+    async def _reject(self, send: Any) -> None:
+        await JSONResponse({"detail": f"request body is larger than {self.max_bytes // 1024} KiB"},
+                           status_code=413)({"type": "http"}, None, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)

@@ -1,0 +1,100 @@
+"""All of intake's SQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+_COLUMNS = (
+    "id, received_at, created_at, updated_at, channel, description, address, district, lat, lon, "
+    "complainant_name_enc, complainant_phone_enc, status, type, urgency, department, confidence, "
+    "model_version, classified_at, dispatched_at, acknowledged_at, resolved_at, resolution_note"
+)
+
+
+async def insert_complaint(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
+    await conn.execute(
+        "INSERT INTO complaints (id, received_at, channel, description, address, district, lat, lon,"
+        " complainant_name_enc, complainant_phone_enc, complainant_phone_idx)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        row["id"], row["received_at"], row["channel"], row["description"], row["address"],
+        row["district"], row["lat"], row["lon"], row["name_enc"], row["phone_enc"], row["phone_idx"],
+    )
+    await add_history(conn, row["id"], "received", None)
+
+
+async def add_history(conn: asyncpg.Connection, complaint_id: uuid.UUID, status: str, reason: str | None) -> None:
+    await conn.execute(
+        "INSERT INTO complaint_status_history (complaint_id, status, reason) VALUES ($1, $2, $3)",
+        complaint_id, status, reason,
+    )
+
+
+async def get_for_update(conn: asyncpg.Connection, complaint_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {_COLUMNS} FROM complaints WHERE id = $1 FOR UPDATE", complaint_id)
+
+
+async def get(conn: asyncpg.Connection | asyncpg.Pool, complaint_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {_COLUMNS} FROM complaints WHERE id = $1", complaint_id)
+
+
+async def history(conn: asyncpg.Connection | asyncpg.Pool, complaint_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT status, at, reason FROM complaint_status_history WHERE complaint_id = $1 ORDER BY id",
+        complaint_id,
+    )
+
+
+async def set_status(conn: asyncpg.Connection, complaint_id: uuid.UUID, status: str, at: datetime,
+                     reason: str | None = None, **fields: Any) -> None:
+    stamp = {"dispatched": "dispatched_at", "acknowledged": "acknowledged_at",
+             "resolved": "resolved_at", "classified": "classified_at"}.get(status)
+    sets = ["status = $2", "updated_at = now()"]
+    args: list[Any] = [complaint_id, status]
+    if stamp:
+        args.append(at)
+        sets.append(f"{stamp} = COALESCE({stamp}, ${len(args)})")
+    for name, value in fields.items():
+        args.append(value)
+        sets.append(f"{name} = ${len(args)}")
+    await conn.execute(f"UPDATE complaints SET {', '.join(sets)} WHERE id = $1", *args)
+    await add_history(conn, complaint_id, status, reason)
+
+
+async def set_fields(conn: asyncpg.Connection, complaint_id: uuid.UUID, **fields: Any) -> None:
+    args: list[Any] = [complaint_id]
+    sets = ["updated_at = now()"]
+    for name, value in fields.items():
+        args.append(value)
+        sets.append(f"{name} = ${len(args)}")
+    await conn.execute(f"UPDATE complaints SET {', '.join(sets)} WHERE id = $1", *args)
+
+
+async def search(
+    pool: asyncpg.Pool, *, status: str | None, type_: str | None, urgency: str | None,
+    channel: str | None, since: datetime | None, until: datetime | None, phone_idx: bytes | None,
+    limit: int, offset: int,
+) -> tuple[list[asyncpg.Record], int]:
+    where, args = [], []
+    for column, value in (("status", status), ("type", type_), ("urgency", urgency), ("channel", channel),
+                          ("complainant_phone_idx", phone_idx)):
+        if value is not None:
+            args.append(value)
+            where.append(f"{column} = ${len(args)}")
+    if since is not None:
+        args.append(since)
+        where.append(f"received_at >= ${len(args)}")
+    if until is not None:
+        args.append(until)
+        where.append(f"received_at < ${len(args)}")
+    clause = ("WHERE " + " AND ".join(where)) if where else ""
+    total = await pool.fetchval(f"SELECT count(*) FROM complaints {clause}", *args)
+    rows = await pool.fetch(
+        f"SELECT {_COLUMNS} FROM complaints {clause} ORDER BY received_at DESC, id"
+        f" LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
+        *args, limit, offset,
+    )
+    return rows, total

@@ -1,0 +1,134 @@
+"""Intake's HTTP request and response models (they are the OpenAPI description)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from . import domain
+
+KST = timezone(timedelta(hours=9), "KST")
+
+
+class LocationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    address: str | None = Field(default=None, max_length=300, description="Place of the problem, e.g. '김포시 사우동 123-4'",
+                                examples=["김포시 사우동 123-4"])
+    lat: float | None = Field(default=None, ge=33.0, le=39.0, description="WGS84 latitude (within Korea)")
+    lon: float | None = Field(default=None, ge=124.0, le=132.0, description="WGS84 longitude (within Korea)")
+
+    @model_validator(mode="after")
+    def _some_place(self) -> LocationIn:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        if not (self.address and self.address.strip()) and self.lat is None:
+            raise ValueError("give an address, or lat and lon, or both")
+        return self
+
+
+class ComplainantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, max_length=50, description="Caller's name (stored encrypted)")
+    phone: str | None = Field(default=None, max_length=20, description="Caller's phone, e.g. 010-1234-5678 (stored encrypted)",
+                              examples=["010-1234-5678"])
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str | None) -> str | None:
+        if v is not None and v.strip() and not domain.valid_phone(v):
+            raise ValueError("not a Korean phone number; write it like 010-1234-5678")
+        return v.strip() if v and v.strip() else None
+
+
+class ComplaintIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str = Field(min_length=1, max_length=5000, description="What the caller reports, in their words",
+                             examples=["사우동 사거리 맨홀 뚜껑이 열려 있어서 위험해요"])
+    location: LocationIn
+    complainant: ComplainantIn | None = None
+    channel: Literal["phone", "visit", "web"] = Field(description="How the complaint came in")
+    received_at: datetime | None = Field(
+        default=None, description="When the call came in (ISO 8601; no offset means KST). Defaults to now.")
+
+    @field_validator("description")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("description is blank")
+        return v
+
+    @field_validator("received_at")
+    @classmethod
+    def _tz(cls, v: datetime | None) -> datetime | None:
+        if v is None:
+            return None
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=KST)
+        if v > datetime.now(timezone.utc) + timedelta(minutes=5):
+            raise ValueError("received_at is in the future")
+        return v
+
+
+class ComplaintCreated(BaseModel):
+    id: uuid.UUID
+    status: str
+    received_at: datetime
+
+
+class LocationOut(BaseModel):
+    address: str | None
+    district: str | None
+    lat: float | None
+    lon: float | None
+
+
+class ComplainantOut(BaseModel):
+    name: str | None = Field(description="Masked, e.g. 김*수")
+    phone: str | None = Field(description="Masked, e.g. 010-****-5678")
+
+
+class Classification(BaseModel):
+    type: str
+    type_label: str
+    urgency: str
+    urgency_label: str
+    department: str | None
+    confidence: float | None
+    model_version: str | None
+
+
+class StatusEntry(BaseModel):
+    status: str
+    at: datetime
+    reason: str | None
+
+
+class ComplaintOut(BaseModel):
+    id: uuid.UUID
+    status: Literal["received", "classified", "dispatched", "acknowledged", "resolved"]
+    channel: str
+    description: str
+    received_at: datetime
+    location: LocationOut
+    complainant: ComplainantOut | None
+    classification: Classification | None
+    dispatched_at: datetime | None
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    resolution_note: str | None
+    history: list[StatusEntry] | None = None
+
+
+class ComplaintPage(BaseModel):
+    items: list[ComplaintOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=2000, description="What was done")

@@ -1,0 +1,17 @@
+"""Intake's routing table: what it consumes, under which durable name."""
+
+from sunmoon.crypto import FieldCipher
+from sunmoon.events import COMPLAINT_CLASSIFIED, NOTIFICATION_ACKNOWLEDGED, NOTIFICATION_SENT
+from sunmoon.messaging import Subscription
+
+from . import handlers
+
+
+def subscriptions(cipher: FieldCipher, *, auto_dispatch: bool) -> list[Subscription]:
+    return [
+        Subscription(COMPLAINT_CLASSIFIED.subject, "intake-complaint-classified",
+                     handlers.make_classified_handler(cipher, auto_dispatch=auto_dispatch)),
+        Subscription(NOTIFICATION_SENT.subject, "intake-notification-sent", handlers.on_notification_sent),
+        Subscription(NOTIFICATION_ACKNOWLEDGED.subject, "intake-notification-acknowledged",
+                     handlers.on_notification_acknowledged),
+    ]

@@ -56,7 +56,7 @@ class Runtime:
         self.pool = await create_pool(s.database_url)
         self.nc, self.js = await connect(s.nats_url, name=s.service_name)
         await ensure_streams(self.js, self.ns)
-        if self.publishes:
+        if self.publishes and s.outbox_relay:
             self.relay = OutboxRelay(self.pool, self.js, self.ns, dsn=s.database_url,
                                      retention_hours=s.outbox_retention_hours)
             self._spawn(self.relay.run(self.stop_event), "outbox-relay")

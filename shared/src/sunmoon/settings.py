@@ -37,6 +37,7 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     allow_dev_keys: bool = True
     outbox_retention_hours: int = 72
+    outbox_relay: bool = True  # false: this process writes the outbox but another one relays it
 
     @model_validator(mode="after")
     def _fallbacks(self) -> ServiceSettings:

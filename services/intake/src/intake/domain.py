@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
+from sunmoon.crypto import normalize_phone
 from sunmoon.events.intake import STATUS_ORDER
 from sunmoon.logging import mask_phones_in
 
 _DISTRICT_RE = re.compile(r"([가-힣0-9]+(?:동|읍|면|가))(?=\s|\d|$|,)")
-_PHONE_OK = re.compile(r"^(?:\+?82[- ]?)?0\d{1,2}[- .]?\d{3,4}[- .]?\d{4}$")
+_PHONE_CHARS = re.compile(r"^\+?[0-9 .\-()]+$")
 
 
 def status_rank(status: str) -> int:
@@ -29,7 +30,8 @@ def district_of(address: str | None) -> str | None:
 
 
 def valid_phone(phone: str) -> bool:
-    return bool(_PHONE_OK.match(phone.strip()))
+    """A Korean number: 0 and 9-11 digits once '+82' is read as 0 (010-1234-5678, 031-980-2114)."""
+    return bool(_PHONE_CHARS.match(phone.strip())) and bool(re.fullmatch(r"0\d{8,10}", normalize_phone(phone)))
 
 
 def scrub_description(text: str) -> str:

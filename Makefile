@@ -1,0 +1,22 @@
+# Sun to Moon — the two commands: `make up` runs the whole system, `make test` runs every test.
+# Both install what they need (uv, then the workspace's locked dependencies).
+SHELL := /bin/bash
+UV = $(shell ./scripts/ensure-uv.sh)
+PYTEST_ARGS ?=
+
+.PHONY: help up test deps lint clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+deps: ## install uv (if missing) and the locked dependencies into .venv
+	@$(UV) sync --frozen --all-packages --quiet
+
+up: deps ## start NATS, PostgreSQL (unless NATS_URL/DATABASE_URL are set) and the five services; Ctrl-C stops all
+	@$(UV) run --frozen --no-sync python -m devstack $(ARGS)
+
+test: deps ## run the whole test suite (servers from DATABASE_URL/NATS_URL, testcontainers, or started here)
+	@$(UV) run --frozen --no-sync pytest $(PYTEST_ARGS)
+
+clean: ## remove the virtual environment and caches (your data in ~/.local/share/sunmoon stays)
+	rm -rf .venv .tools .pytest_cache

@@ -1,0 +1,1 @@
+"""Run the whole Sun to Moon system on one machine."""

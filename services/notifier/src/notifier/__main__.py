@@ -1,0 +1,52 @@
+"""python -m notifier — texts the on-call field worker and takes their acknowledgement."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sunmoon.cli import run_uvicorn, service_main
+from sunmoon.crypto import FieldCipher, load_keyring
+from sunmoon.db import connect, migrate
+
+from . import demo_roster, handlers
+from .bootstrap import MIGRATIONS, create_app
+from .settings import NotifierSettings
+
+
+def _seed_args(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Create the database if needed, apply migrations, and insert (or refresh) a demonstration "
+        "roster for Gimpo: teams covering all fifteen complaint types, a northern-area road team, "
+        "a duty supervisor team, fictional names and never-issued 010-0xxx numbers. Safe to run again.")
+
+
+async def _seed_demo(settings: NotifierSettings, _args: argparse.Namespace) -> int:
+    cipher = FieldCipher(load_keyring(allow_dev_keys=settings.allow_dev_keys))
+    await migrate(settings.database_url, MIGRATIONS, label=settings.service_name)
+    conn = await connect(settings.database_url)
+    try:
+        async with conn.transaction():
+            counts = await handlers.seed_roster(conn, cipher, demo_roster.TEAMS, demo_roster.ENTRIES)
+    finally:
+        await conn.close()
+    print(f"demo roster: {counts['teams']} teams ({counts['new_teams']} new), "
+          f"{counts['workers']} workers ({counts['new_workers']} new)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return service_main(
+        prog="notifier",
+        description="Sun to Moon notifier: texts the on-call field worker for each dispatched complaint "
+                    "and serves the acknowledgement links (settings: NOTIFIER_* variables).",
+        settings_factory=NotifierSettings,
+        serve=lambda s: run_uvicorn(create_app(s), s),
+        migrations_dir=MIGRATIONS,
+        extra={"seed-demo": ("insert the demonstration roster for Gimpo (idempotent)", _seed_args, _seed_demo)},
+        argv=argv,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

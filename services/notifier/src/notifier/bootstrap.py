@@ -1,0 +1,57 @@
+"""The one place that wires the notifier together. Tests build the app here too."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from sunmoon.crypto import FieldCipher, load_keyring
+from sunmoon.runtime import Runtime, health_routes, lifespan
+
+from . import ack, api
+from .providers import ProviderFactory, build_provider_factory
+from .sender import SmsSender
+from .settings import NotifierSettings
+from .subscriptions import subscriptions
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+DESCRIPTION = """
+The notifier texts the on-call field worker when intake asks for a dispatch:
+it picks the worker from its roster by complaint type and district, composes one
+Korean SMS (EUC-KR counted; SMS up to 90 bytes, LMS beyond), sends it exactly once
+through the configured gateway, and reports `notifier.notification.sent.v1`. The SMS
+carries a one-time link (`/ack/{token}`, valid 24 h); pressing its button reports
+`notifier.notification.acknowledged.v1`. Worker names and numbers are stored encrypted.
+"""
+
+
+def create_app(settings: NotifierSettings, cipher: FieldCipher | None = None,
+               provider_for: ProviderFactory | None = None) -> FastAPI:
+    cipher = cipher or FieldCipher(load_keyring(allow_dev_keys=settings.allow_dev_keys))
+    provider_for = provider_for or build_provider_factory(settings.sms_provider, cipher, settings)
+
+    async def sms_sender(runtime: Runtime, stop: asyncio.Event) -> None:
+        sender = SmsSender(runtime.pool, provider_for, cipher, dsn=settings.database_url,
+                           sender_number=settings.sender_number,
+                           ack_ttl=timedelta(hours=settings.ack_ttl_hours),
+                           poll_interval=settings.sender_poll_interval,
+                           max_attempts=settings.sender_max_attempts)
+        app.state.sender = sender
+        await sender.run(stop)
+
+    def make_runtime(_app: FastAPI) -> Runtime:
+        return Runtime(settings, migrations_dir=MIGRATIONS, subscriptions=subscriptions(settings.public_url),
+                       background=[sms_sender])
+
+    app = FastAPI(title="Sun to Moon — notifier", version="1.0.0", description=DESCRIPTION,
+                  lifespan=lifespan(make_runtime))
+    app.state.cipher = cipher
+    app.state.settings = settings
+    api.install(app)
+    ack.install(app)
+    health_routes(app)
+    return app

@@ -1,0 +1,114 @@
+"""Fixtures for the notifier's integration tests: the real service on real PostgreSQL and NATS."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from sunmoon.crypto import FieldCipher, KeyRing
+from sunmoon.events import DISPATCH_REQUESTED, Envelope, make_envelope
+from sunmoon.events.intake import ComplaintDispatchRequested
+from sunmoon.messaging import Namespace, connect
+
+from notifier import demo_roster, handlers
+from notifier.bootstrap import create_app
+from notifier.settings import NotifierSettings
+
+PUBLIC_URL = "http://notifier.test"
+
+
+@dataclass
+class Service:
+    app: Any
+    settings: NotifierSettings
+    cipher: FieldCipher
+    client: httpx.AsyncClient
+    js: Any
+    ns: Namespace
+
+    @property
+    def pool(self) -> Any:
+        return self.app.state.runtime.pool
+
+    @property
+    def stats(self) -> Any:
+        return self.app.state.runtime.stats
+
+    async def publish(self, env: Envelope | None = None, *, body: bytes | None = None,
+                      msg_id: str | None = None) -> None:
+        data = body if body is not None else env.to_bytes()
+        await self.js.publish(self.ns.subject(DISPATCH_REQUESTED.subject), data,
+                              headers={"Nats-Msg-Id": msg_id or (str(env.event_id) if env else uuid.uuid4().hex)})
+
+    async def notifier_events(self) -> list[tuple[str, dict]]:
+        """Every message in this test's NOTIFIER stream: (subject without namespace, envelope)."""
+        stream = self.ns.stream("NOTIFIER")
+        info = await self.js.stream_info(stream)
+        out = []
+        for seq in range(info.state.first_seq, info.state.last_seq + 1) if info.state.messages else ():
+            msg = await self.js.get_msg(stream, seq)
+            out.append((self.ns.strip(msg.subject), json.loads(msg.data)))
+        return out
+
+    async def count(self, table: str, where: str = "true", *args: Any) -> int:
+        return await self.pool.fetchval(f"SELECT count(*) FROM {table} WHERE {where}", *args)
+
+    # helpers for the tests (test modules cannot import conftest under --import-mode=importlib)
+    @staticmethod
+    def dispatch_event(complaint_id: uuid.UUID | None = None, **fields: Any) -> Envelope:
+        return dispatch_event(complaint_id, **fields)
+
+    @staticmethod
+    async def eventually(check, *, timeout: float = 15.0, what: str = "condition") -> Any:
+        return await eventually(check, timeout=timeout, what=what)
+
+    async def wait_sent(self, n: int = 1) -> None:
+        """Until ``n`` SMS are recorded and ``n`` NotificationSent are in the stream."""
+        async def check() -> bool:
+            events = await self.notifier_events()
+            return (await self.count("sms_messages") >= n
+                    and sum(subject.endswith(".sent.v1") for subject, _ in events) >= n)
+        await eventually(check, what=f"{n} SMS and NotificationSent")
+
+
+def dispatch_event(complaint_id: uuid.UUID | None = None, **fields: Any) -> Envelope:
+    complaint_id = complaint_id or uuid.uuid4()
+    payload = {"complaint_id": complaint_id, "type": "sewer_drainage", "urgency": "urgent",
+               "address": "경기도 김포시 사우동 123-4", "district": "사우동",
+               "callback_masked": "010-****-5678", "summary": "하수구 역류로 도로 침수", **fields}
+    return make_envelope(DISPATCH_REQUESTED, ComplaintDispatchRequested(**payload), correlation_id=complaint_id)
+
+
+async def eventually(check, *, timeout: float = 15.0, what: str = "condition") -> Any:
+    """Poll ``check`` (async, returns truthy when done) until the deadline."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def service(servers, namespace):
+    settings = NotifierSettings(database_url=await servers.fresh_database("notifier"), nats_url=servers.nats_url,
+                                nats_namespace=namespace, public_url=PUBLIC_URL)
+    cipher = FieldCipher(KeyRing.generate())
+    app = create_app(settings, cipher=cipher)
+    nc, js = await connect(servers.nats_url, name="notifier-test")
+    try:
+        async with app.router.lifespan_context(app):
+            async with app.state.runtime.pool.acquire() as conn, conn.transaction():
+                await handlers.seed_roster(conn, cipher, demo_roster.TEAMS, demo_roster.ENTRIES)
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+                yield Service(app, settings, cipher, client, js, Namespace(namespace))
+    finally:
+        await nc.close()

@@ -1,0 +1,94 @@
+"""The sender loop on real PostgreSQL: crash safety, retries, failures (no NATS needed)."""
+
+import pytest
+
+from sunmoon.crypto import FieldCipher, KeyRing
+from sunmoon.db import create_pool, migrate
+from sunmoon.events import DISPATCH_REQUESTED, make_envelope
+from sunmoon.events.intake import ComplaintDispatchRequested
+
+from notifier import demo_roster, handlers
+from notifier.bootstrap import MIGRATIONS
+from notifier.providers import ProviderError, build_provider_factory
+from notifier.sender import SmsSender
+
+
+@pytest.fixture
+async def db(servers):
+    dsn = await servers.fresh_database("notifier_sender")
+    await migrate(dsn, MIGRATIONS, label="notifier")
+    pool = await create_pool(dsn)
+    cipher = FieldCipher(KeyRing.generate())
+    async with pool.acquire() as conn, conn.transaction():
+        await handlers.seed_roster(conn, cipher, demo_roster.TEAMS, demo_roster.ENTRIES)
+        event = ComplaintDispatchRequested(complaint_id="7d3c1e8a-0f59-4d38-9a43-0b8f4a2a11aa", type="animal",
+                                           urgency="urgent", address="김포시 운양동 1", district="운양동")
+        await handlers.make_dispatch_handler("http://n.test")(conn, make_envelope(DISPATCH_REQUESTED, event), event)
+    yield dsn, pool, cipher
+    await pool.close()
+
+
+def _sender(dsn, pool, cipher, provider_for=None, **kw):
+    return SmsSender(pool, provider_for or build_provider_factory("console", cipher, None), cipher, dsn=dsn,
+                     sender_number="0319800000", **kw)
+
+
+async def test_crash_between_send_and_mark_texts_once(db):
+    dsn, pool, cipher = db
+
+    async def crash(_row):
+        raise SystemExit("killed after the gateway call, before marking sent")
+
+    with pytest.raises(SystemExit):
+        await _sender(dsn, pool, cipher, before_mark=crash).send_pending()
+    # the console gateway's record was in the same transaction: gone with it, the row still pending
+    assert await pool.fetchval("SELECT count(*) FROM sms_messages") == 0
+    assert await pool.fetchval("SELECT status FROM notifications") == "pending"
+    assert await pool.fetchval("SELECT count(*) FROM outbox") == 0
+
+    sender = _sender(dsn, pool, cipher)
+    assert await sender.send_pending() == 1
+    assert await sender.send_pending() == 0
+    assert await pool.fetchval("SELECT count(*) FROM sms_messages") == 1
+    assert await pool.fetchval("SELECT status FROM notifications") == "sent"
+    assert await pool.fetchval("SELECT count(*) FROM outbox WHERE subject = 'notifier.notification.sent.v1'") == 1
+
+
+class Flaky:
+    name = "flaky"
+
+    def __init__(self, retryable):
+        self.retryable, self.calls = retryable, 0
+
+    async def send(self, message):
+        self.calls += 1
+        raise ProviderError(f"gateway said no to {message.recipient.reveal()}", retryable=self.retryable)
+
+
+async def test_gateway_failure_is_retried_later(db):
+    dsn, pool, cipher = db
+    flaky = Flaky(retryable=True)
+    assert await _sender(dsn, pool, cipher, provider_for=lambda _conn: flaky).send_pending() == 1
+    row = await pool.fetchrow("SELECT status, attempts, last_error, next_attempt_at > now() AS later"
+                              " FROM notifications")
+    assert (row["status"], row["attempts"], row["later"]) == ("pending", 1, True)
+    assert "0106-1752" not in row["last_error"] and "010-****-1752" in row["last_error"]
+    # not due yet: nothing to do
+    assert await _sender(dsn, pool, cipher, provider_for=lambda _conn: flaky).send_pending() == 0
+    await pool.execute("UPDATE notifications SET next_attempt_at = now()")
+    assert await _sender(dsn, pool, cipher).send_pending() == 1
+    assert await pool.fetchval("SELECT status FROM notifications") == "sent"
+
+
+async def test_permanent_gateway_error_and_max_attempts_fail_the_notification(db):
+    dsn, pool, cipher = db
+    await _sender(dsn, pool, cipher, provider_for=lambda _conn: Flaky(retryable=False)).send_pending()
+    assert await pool.fetchval("SELECT status FROM notifications") == "failed"
+    await pool.execute("UPDATE notifications SET status = 'pending', attempts = 0")
+    flaky = Flaky(retryable=True)
+    for _ in range(3):
+        await _sender(dsn, pool, cipher, provider_for=lambda _conn: flaky, max_attempts=3).send_pending()
+        await pool.execute("UPDATE notifications SET next_attempt_at = now()")
+    assert flaky.calls == 3
+    assert await pool.fetchval("SELECT status FROM notifications") == "failed"
+    assert await pool.fetchval("SELECT count(*) FROM outbox") == 0

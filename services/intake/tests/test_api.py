@@ -162,3 +162,32 @@ async def test_status_follows_events_and_duplicates_change_nothing(intake, serve
 
 async def _is(status, wanted):
     return (await status())["status"] == wanted
+
+
+async def test_rotate_keys_re_encrypts_old_rows(servers, namespace):
+    import io
+
+    from intake.rotation import rotate
+
+    old = FieldCipher(KeyRing.generate("k1"))
+    settings = IntakeSettings(database_url=await servers.fresh_database("intake"), nats_url=servers.nats_url,
+                              nats_namespace=namespace)
+    app = create_app(settings, old)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            ids = [(await client.post("/api/v1/complaints", json=BODY)).json()["id"] for _ in range(3)]
+            await client.post("/api/v1/complaints", json={**BODY, "complainant": None})
+        pool = app.state.runtime.pool
+        new = FieldCipher(old.ring.with_new_key("k2"))
+        # before: the new ring still reads rows written under k1
+        row = await pool.fetchrow("SELECT * FROM complaints WHERE id = $1", uuid.UUID(ids[0]))
+        assert new.decrypt(row["complainant_phone_enc"], table="complaints", column="complainant_phone",
+                           row_id=row["id"]).reveal() == "010-1234-5678"
+        out = io.StringIO()
+        assert await rotate(pool, new, batch=2, out=out) == 6
+        assert "3/3 rows, 6 values — done" in out.getvalue()
+        for r in await pool.fetch("SELECT * FROM complaints WHERE complainant_phone_enc IS NOT NULL"):
+            assert FieldCipher.key_id_of(r["complainant_phone_enc"]) == "k2"
+            assert new.decrypt(r["complainant_name_enc"], table="complaints", column="complainant_name",
+                               row_id=r["id"]).reveal() == "김민수"
+        assert await rotate(pool, new, out=io.StringIO()) == 0  # nothing left to do

@@ -8,6 +8,25 @@ from .bootstrap import MIGRATIONS, create_app
 from .settings import IntakeSettings
 
 
+async def _rotate(settings: IntakeSettings, args) -> int:
+    from sunmoon.crypto import FieldCipher, load_keyring
+    from sunmoon.db import create_pool
+
+    from .rotation import rotate
+
+    cipher = FieldCipher(load_keyring(allow_dev_keys=settings.allow_dev_keys))
+    pool = await create_pool(settings.database_url, max_size=2)
+    try:
+        await rotate(pool, cipher, batch=args.batch)
+    finally:
+        await pool.close()
+    return 0
+
+
+def _rotate_args(parser) -> None:
+    parser.add_argument("--batch", type=int, default=500, help="rows per transaction (default 500)")
+
+
 def main(argv: list[str] | None = None) -> int:
     return service_main(
         prog="intake",
@@ -15,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         settings_factory=IntakeSettings,
         serve=lambda s: run_uvicorn(create_app(s), s),
         migrations_dir=MIGRATIONS,
+        extra={"rotate-keys": ("re-encrypt callers' names and phones under the newest key in SUNMOON_DATA_KEYS",
+                               _rotate_args, _rotate)},
         argv=argv,
     )
 

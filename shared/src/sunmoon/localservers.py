@@ -141,6 +141,16 @@ def _run_as() -> tuple[int, int] | None:
     raise ServerError("running as root and no 'postgres' or 'nobody' user to run PostgreSQL as")
 
 
+def _check_reachable(path: Path) -> None:
+    """As root the server runs as another user, who must be able to pass through every parent folder."""
+    for parent in path.resolve().parents:
+        if not parent.stat().st_mode & 0o001:
+            raise ServerError(
+                f"PostgreSQL runs as the 'postgres' user here (it refuses root), and that user cannot enter "
+                f"{parent} (mode {parent.stat().st_mode & 0o777:o}). Put the data elsewhere, e.g. "
+                f"SUNMOON_HOME=/var/lib/sunmoon, or run `chmod o+x {parent}`.")
+
+
 @dataclass
 class PostgresServer:
     datadir: Path
@@ -170,6 +180,7 @@ class PostgresServer:
         ids = _run_as()
         self.datadir.parent.mkdir(parents=True, exist_ok=True)
         if ids:
+            _check_reachable(self.datadir.parent)
             os.chown(self.datadir.parent, *ids)
         if not (self.datadir / "PG_VERSION").exists():
             self.datadir.mkdir(parents=True, exist_ok=True)

@@ -8,10 +8,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,11 +32,40 @@ class TestServers:
     nats_url: str
     source: dict[str, str] = field(default_factory=dict)
     _cleanups: list[Any] = field(default_factory=list, repr=False)
+    _databases: list[str] = field(default_factory=list, repr=False)
+    _namespaces: list[str] = field(default_factory=list, repr=False)
 
     def close(self) -> None:
+        """Drop what the session created on shared servers, then stop the servers it started."""
+        if self._databases or self._namespaces:
+            worker = threading.Thread(target=lambda: asyncio.run(self._drop_created()), daemon=True)
+            worker.start()
+            worker.join(60)
         for fn in reversed(self._cleanups):
             with contextlib.suppress(Exception):
                 fn()
+
+    async def _drop_created(self) -> None:
+        with contextlib.suppress(Exception):
+            admin = await asyncpg.connect(database_url_for(self.database_url, "postgres"))
+            try:
+                for name in self._databases:
+                    with contextlib.suppress(Exception):
+                        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await admin.close()
+        with contextlib.suppress(Exception):
+            from ..messaging import Namespace, connect
+
+            nc, js = await connect(self.nats_url, name="test-cleanup")
+            try:
+                prefixes = tuple(Namespace(ns).stream("") for ns in self._namespaces)
+                for info in await js.streams_info():
+                    if prefixes and info.config.name.startswith(prefixes):
+                        with contextlib.suppress(Exception):
+                            await js.delete_stream(info.config.name)
+            finally:
+                await nc.close()
 
     async def fresh_database(self, label: str = "t") -> str:
         """Create an empty database with a unique name; return its URL."""
@@ -44,11 +75,13 @@ class TestServers:
             await admin.execute(f'CREATE DATABASE "{name}"')
         finally:
             await admin.close()
+        self._databases.append(name)
         return database_url_for(self.database_url, name)
 
-    @staticmethod
-    def fresh_namespace() -> str:
-        return "t" + uuid.uuid4().hex[:10]
+    def fresh_namespace(self) -> str:
+        ns = "t" + uuid.uuid4().hex[:10]
+        self._namespaces.append(ns)
+        return ns
 
 
 def _docker_answers() -> bool:

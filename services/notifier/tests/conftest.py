@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +13,7 @@ from sunmoon.crypto import FieldCipher, KeyRing
 from sunmoon.events import DISPATCH_REQUESTED, Envelope, make_envelope
 from sunmoon.events.intake import ComplaintDispatchRequested
 from sunmoon.messaging import Namespace, connect
+from sunmoon.testing.service import ServiceUnderTest, eventually
 
 from notifier import demo_roster, handlers
 from notifier.bootstrap import create_app
@@ -24,49 +23,22 @@ PUBLIC_URL = "http://notifier.test"
 
 
 @dataclass
-class Service:
-    app: Any
-    settings: NotifierSettings
-    cipher: FieldCipher
-    client: httpx.AsyncClient
-    js: Any
-    ns: Namespace
-
-    @property
-    def pool(self) -> Any:
-        return self.app.state.runtime.pool
-
-    @property
-    def stats(self) -> Any:
-        return self.app.state.runtime.stats
+class Service(ServiceUnderTest):
+    cipher: FieldCipher | None = None
 
     async def publish(self, env: Envelope | None = None, *, body: bytes | None = None,
                       msg_id: str | None = None) -> None:
-        data = body if body is not None else env.to_bytes()
-        await self.js.publish(self.ns.subject(DISPATCH_REQUESTED.subject), data,
-                              headers={"Nats-Msg-Id": msg_id or (str(env.event_id) if env else uuid.uuid4().hex)})
+        await self.publish_to(DISPATCH_REQUESTED.subject, env, body=body, msg_id=msg_id)
 
     async def notifier_events(self) -> list[tuple[str, dict]]:
         """Every message in this test's NOTIFIER stream: (subject without namespace, envelope)."""
-        stream = self.ns.stream("NOTIFIER")
-        info = await self.js.stream_info(stream)
-        out = []
-        for seq in range(info.state.first_seq, info.state.last_seq + 1) if info.state.messages else ():
-            msg = await self.js.get_msg(stream, seq)
-            out.append((self.ns.strip(msg.subject), json.loads(msg.data)))
-        return out
-
-    async def count(self, table: str, where: str = "true", *args: Any) -> int:
-        return await self.pool.fetchval(f"SELECT count(*) FROM {table} WHERE {where}", *args)
+        return await self.events("NOTIFIER")
 
     # helpers for the tests (test modules cannot import conftest under --import-mode=importlib)
     @staticmethod
     def dispatch_event(complaint_id: uuid.UUID | None = None, **fields: Any) -> Envelope:
         return dispatch_event(complaint_id, **fields)
 
-    @staticmethod
-    async def eventually(check, *, timeout: float = 15.0, what: str = "condition") -> Any:
-        return await eventually(check, timeout=timeout, what=what)
 
     async def wait_sent(self, n: int = 1) -> None:
         """Until ``n`` SMS are recorded and ``n`` NotificationSent are in the stream."""
@@ -85,17 +57,6 @@ def dispatch_event(complaint_id: uuid.UUID | None = None, **fields: Any) -> Enve
     return make_envelope(DISPATCH_REQUESTED, ComplaintDispatchRequested(**payload), correlation_id=complaint_id)
 
 
-async def eventually(check, *, timeout: float = 15.0, what: str = "condition") -> Any:
-    """Poll ``check`` (async, returns truthy when done) until the deadline."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
 
 @pytest.fixture
 async def service(servers, namespace):
@@ -109,6 +70,6 @@ async def service(servers, namespace):
             async with app.state.runtime.pool.acquire() as conn, conn.transaction():
                 await handlers.seed_roster(conn, cipher, demo_roster.TEAMS, demo_roster.ENTRIES)
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-                yield Service(app, settings, cipher, client, js, Namespace(namespace))
+                yield Service(app, settings, client, js, Namespace(namespace), cipher=cipher)
     finally:
         await nc.close()

@@ -34,6 +34,13 @@ ComplaintType = Literal[
 Urgency = Literal["urgent", "normal", "low"]
 
 
+class Candidate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    type: ComplaintType
+    probability: float = Field(ge=0, le=1)
+
+
 class ComplaintClassified(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -45,3 +52,6 @@ class ComplaintClassified(BaseModel):
     model_version: str
     manual_id: str | None = None
     matched_terms: list[str] = Field(default_factory=list)
+    # The model is unsure (confidence under its threshold): an officer should choose among the candidates.
+    needs_review: bool = False
+    candidates: list[Candidate] = Field(default_factory=list)  # the top types, best first (at most 3)

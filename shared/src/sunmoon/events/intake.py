@@ -59,3 +59,21 @@ class ComplaintStatusChanged(_Payload):
     previous_status: Status | None = None
     changed_at: datetime
     reason: str | None = None
+
+
+class ComplaintReclassified(_Payload):
+    """An officer changed the type (or urgency) the classifier had suggested.
+
+    Carries the complaint's text (already scrubbed of phone numbers, as in ``received``)
+    so that the classifier can keep it as a labelled example for the next ``retrain``.
+    """
+
+    complaint_id: uuid.UUID
+    description: str = Field(min_length=1)
+    type: str
+    urgency: Literal["urgent", "normal", "low"]
+    previous_type: str | None = None
+    previous_urgency: Literal["urgent", "normal", "low"] | None = None
+    model_version: str | None = None  # the model whose suggestion was corrected
+    corrected_at: datetime
+    note: str | None = None

@@ -40,6 +40,7 @@ class EventSpec:
 COMPLAINT_RECEIVED = EventSpec("intake.complaint.received.v1", intake.ComplaintReceived)
 DISPATCH_REQUESTED = EventSpec("intake.complaint.dispatch_requested.v1", intake.ComplaintDispatchRequested)
 STATUS_CHANGED = EventSpec("intake.complaint.status_changed.v1", intake.ComplaintStatusChanged)
+COMPLAINT_RECLASSIFIED = EventSpec("intake.complaint.reclassified.v1", intake.ComplaintReclassified)
 COMPLAINT_CLASSIFIED = EventSpec("classifier.complaint.classified.v1", classifier.ComplaintClassified)
 NOTIFICATION_SENT = EventSpec("notifier.notification.sent.v1", notifier.NotificationSent)
 NOTIFICATION_ACKNOWLEDGED = EventSpec(
@@ -50,7 +51,7 @@ OBSERVATION_RECORDED = EventSpec("weather.observation.recorded.v1", weather.Obse
 REGISTRY: dict[str, EventSpec] = {
     spec.subject: spec
     for spec in (
-        COMPLAINT_RECEIVED, DISPATCH_REQUESTED, STATUS_CHANGED, COMPLAINT_CLASSIFIED,
+        COMPLAINT_RECEIVED, DISPATCH_REQUESTED, STATUS_CHANGED, COMPLAINT_RECLASSIFIED, COMPLAINT_CLASSIFIED,
         NOTIFICATION_SENT, NOTIFICATION_ACKNOWLEDGED, OBSERVATION_RECORDED,
     )
 }

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +12,7 @@ import pytest
 from sunmoon.events import COMPLAINT_RECEIVED, Envelope, make_envelope
 from sunmoon.events.intake import ComplaintReceived
 from sunmoon.messaging import Namespace, connect
+from sunmoon.testing.service import ServiceUnderTest, eventually
 
 from classifier.bootstrap import create_app
 from classifier.settings import ClassifierSettings
@@ -22,40 +20,14 @@ from classifier.settings import ClassifierSettings
 DURABLE = "classifier-complaint-received"
 
 
-@dataclass
-class Service:
-    app: Any
-    settings: ClassifierSettings
-    client: httpx.AsyncClient
-    js: Any
-    ns: Namespace
-
-    @property
-    def pool(self) -> Any:
-        return self.app.state.runtime.pool
-
-    @property
-    def stats(self) -> Any:
-        return self.app.state.runtime.stats
-
+class Service(ServiceUnderTest):
     async def publish(self, env: Envelope | None = None, *, body: bytes | None = None,
                       msg_id: str | None = None) -> None:
-        data = body if body is not None else env.to_bytes()
-        await self.js.publish(self.ns.subject(COMPLAINT_RECEIVED.subject), data,
-                              headers={"Nats-Msg-Id": msg_id or (str(env.event_id) if env else uuid.uuid4().hex)})
+        await self.publish_to(COMPLAINT_RECEIVED.subject, env, body=body, msg_id=msg_id)
 
     async def classified_events(self) -> list[tuple[str, dict]]:
         """Every message in this test's CLASSIFIER stream: (subject without namespace, envelope)."""
-        stream = self.ns.stream("CLASSIFIER")
-        info = await self.js.stream_info(stream)
-        out = []
-        for seq in range(info.state.first_seq, info.state.last_seq + 1) if info.state.messages else ():
-            msg = await self.js.get_msg(stream, seq)
-            out.append((self.ns.strip(msg.subject), json.loads(msg.data)))
-        return out
-
-    async def count(self, table: str, where: str = "true", *args: Any) -> int:
-        return await self.pool.fetchval(f"SELECT count(*) FROM {table} WHERE {where}", *args)
+        return await self.events("CLASSIFIER")
 
     async def handled(self, n: int) -> None:
         """Until ``n`` deliveries were processed, recognised as duplicates or dead-lettered."""
@@ -76,9 +48,6 @@ class Service:
     def received_event(complaint_id: uuid.UUID | None = None, **fields: Any) -> Envelope:
         return received_event(complaint_id, **fields)
 
-    @staticmethod
-    async def eventually(check, *, timeout: float = 15.0, what: str = "condition") -> Any:
-        return await eventually(check, timeout=timeout, what=what)
 
 
 def received_event(complaint_id: uuid.UUID | None = None, **fields: Any) -> Envelope:
@@ -88,17 +57,6 @@ def received_event(complaint_id: uuid.UUID | None = None, **fields: Any) -> Enve
                "address": "경기도 김포시 고촌읍 신곡리 123-4", "district": "고촌읍", "has_callback": True, **fields}
     return make_envelope(COMPLAINT_RECEIVED, ComplaintReceived(**payload), correlation_id=complaint_id)
 
-
-async def eventually(check, *, timeout: float = 15.0, what: str = "condition") -> Any:
-    """Poll ``check`` (async, returns truthy when done) until the deadline."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request
 
-from . import domain, repository
+from . import models, repository
 from .schemas import ClassificationOut, ClassifyIn, ClassifyOut, ManualOut, TypeList, TypeOut
 from .taxonomy import TYPES, unknown_type_message
 
@@ -23,12 +23,12 @@ Pool = Annotated[Any, Depends(_pool)]
 
 @router.post("/classify", response_model=ClassifyOut, tags=["classification"],
              summary="Classify a text (nothing is stored or published)",
-             responses={422: {"description": "Text empty, blank or longer than 5,000 characters"}})
-async def classify(body: ClassifyIn, pool: Pool) -> ClassifyOut:
+             responses={422: {"description": "No text field, or text longer than 20,000 characters"}})
+async def classify(body: ClassifyIn, request: Request, pool: Pool) -> ClassifyOut:
     """Type, urgency, department and confidence the model gives this text, the terms that
     decided them, and the handling manual of the type. A preview: nothing is stored and no
     event is published; complaints are classified when intake announces them."""
-    result = domain.classify(body.text)
+    result = models.classify(request.app.state.model.model, body.text)
     row = await repository.current_manual(pool, result.type)
     return ClassifyOut.build(result, ManualOut.from_row(row) if row else None)
 

@@ -248,8 +248,10 @@ class Classification:
     confidence: float
     type_terms: tuple[str, ...]  # the pieces of text that decided the type, strongest first
     urgency_terms: tuple[str, ...]  # the cues that decided the urgency
-    scores: dict[str, float] = field(default_factory=dict)  # every type with evidence
+    scores: dict[str, float] = field(default_factory=dict)  # every type with evidence (lexicon) or probability
     model_version: str = MODEL_VERSION
+    needs_review: bool = False  # the model is unsure: the officer is asked to choose
+    candidates: tuple[tuple[str, float], ...] = ()  # a trained model's top types with their probabilities
 
     @property
     def label(self) -> str:
@@ -262,6 +264,8 @@ class Classification:
 
     def alternatives(self, n: int = 3) -> list[tuple[str, float]]:
         """The runners-up with their scores, best first."""
+        if self.candidates:
+            return [(t, p) for t, p in self.candidates if t != self.type][:n]
         rest = sorted(((t, s) for t, s in self.scores.items() if t != self.type and s >= MIN_EVIDENCE),
                       key=lambda ts: -ts[1])
         return rest[:n]

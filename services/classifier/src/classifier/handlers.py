@@ -5,17 +5,27 @@ from __future__ import annotations
 import asyncpg
 
 from sunmoon.events import COMPLAINT_CLASSIFIED, Envelope, make_envelope
-from sunmoon.events.classifier import ComplaintClassified
-from sunmoon.events.intake import ComplaintReceived
+from sunmoon.events.classifier import Candidate, ComplaintClassified
+from sunmoon.events.intake import ComplaintReceived, ComplaintReclassified
 from sunmoon.logging import get_logger
 from sunmoon.messaging import add_to_outbox
 
-from . import domain, repository
+from . import guidance, guidance_repository, models, repository
+from .taxonomy import TYPES
 
 log = get_logger(__name__)
 
 
-async def on_complaint_received(conn: asyncpg.Connection, envelope: Envelope, event: ComplaintReceived) -> None:
+def make_received_handler(active: models.ActiveModel):
+    async def on_complaint_received(conn: asyncpg.Connection, envelope: Envelope,
+                                    event: ComplaintReceived) -> None:
+        await classify_received(conn, envelope, event, await active.current(conn))
+
+    return on_complaint_received
+
+
+async def classify_received(conn: asyncpg.Connection, envelope: Envelope, event: ComplaintReceived,
+                            model) -> None:
     """Handler of ``intake.complaint.received.v1``: classify the complaint once and announce it.
 
     Runs inside the consumer's transaction (with the inbox row): the ``classifications``
@@ -27,12 +37,17 @@ async def on_complaint_received(conn: asyncpg.Connection, envelope: Envelope, ev
     if await repository.is_classified(conn, event.complaint_id):
         log.info("complaint already classified; nothing published", **ctx)
         return
-    result = domain.classify(event.description)
-    manual_id = await repository.current_manual_id(conn, result.type)
+    result = models.classify(model, event.description)
+    manual = await guidance_repository.newest_manual(conn, result.type)
+    manual_id = manual["id"] if manual else None
+    place = event.address or event.district or ""
+    worker_sms = guidance.draft_worker_sms(result.type, result.urgency, place, event.description)
+    citizen_reply = guidance.draft_citizen_reply(result.type, result.urgency, place, manual)
     classified = make_envelope(COMPLAINT_CLASSIFIED, ComplaintClassified(
         complaint_id=event.complaint_id, type=result.type, urgency=result.urgency,
         department=result.department, confidence=result.confidence, model_version=result.model_version,
-        manual_id=manual_id, matched_terms=result.matched_terms,
+        manual_id=manual_id, matched_terms=result.matched_terms, needs_review=result.needs_review,
+        candidates=[Candidate(type=t, probability=p) for t, p in result.candidates],
     ), correlation_id=event.complaint_id)
     inserted = await repository.insert_classification(conn, {
         "complaint_id": event.complaint_id, "type": result.type, "urgency": result.urgency,
@@ -40,6 +55,9 @@ async def on_complaint_received(conn: asyncpg.Connection, envelope: Envelope, ev
         "model_version": result.model_version, "manual_id": manual_id,
         "matched_terms": result.matched_terms, "scores": result.scores,
         "received_event_id": envelope.event_id, "classified_event_id": classified.event_id,
+        "needs_review": result.needs_review,
+        "candidates": [{"type": t, "probability": p} for t, p in result.candidates],
+        "draft_worker_sms": worker_sms, "draft_citizen_reply": citizen_reply,
     })
     if not inserted:  # classified concurrently by another replica between the check and the insert
         log.info("complaint already classified; nothing published", **ctx)
@@ -47,4 +65,25 @@ async def on_complaint_received(conn: asyncpg.Connection, envelope: Envelope, ev
     await add_to_outbox(conn, classified)
     # matched terms are the complaint's own words: logged as a count only, never as text
     log.info("complaint classified", type=result.type, urgency=result.urgency, confidence=result.confidence,
+             needs_review=result.needs_review,
              manual_id=manual_id, terms=len(result.matched_terms), model_version=result.model_version, **ctx)
+
+
+async def on_complaint_reclassified(conn: asyncpg.Connection, envelope: Envelope,
+                                    event: ComplaintReclassified) -> None:
+    """Handler of ``intake.complaint.reclassified.v1``: keep the officer's type as a labelled example.
+
+    The latest correction of a complaint wins (an officer may change their mind); an older
+    event arriving late does not overwrite a newer one. ``retrain`` learns from these rows.
+    """
+    if event.type not in TYPES:
+        log.warning("correction to an unknown type ignored", complaint_id=str(event.complaint_id), type=event.type)
+        return
+    await repository.upsert_correction(conn, {
+        "complaint_id": event.complaint_id, "text": event.description, "type": event.type,
+        "urgency": event.urgency, "suggested_type": event.previous_type, "model_version": event.model_version,
+        "event_id": envelope.event_id, "corrected_at": event.corrected_at,
+    })
+    await repository.mark_corrected(conn, event.complaint_id, event.type, event.corrected_at)
+    log.info("officer's correction kept for retraining", complaint_id=str(event.complaint_id),
+             type=event.type, previous_type=event.previous_type, model_version=event.model_version)

@@ -11,9 +11,9 @@ Db = asyncpg.Connection | asyncpg.Pool
 
 _INSERT_COLUMNS = (
     "complaint_id, type, urgency, department, confidence, model_version, manual_id, matched_terms, scores,"
-    " received_event_id, classified_event_id"
+    " received_event_id, classified_event_id, needs_review, candidates, draft_worker_sms, draft_citizen_reply"
 )
-_CLASSIFICATION_COLUMNS = f"{_INSERT_COLUMNS}, classified_at"
+_CLASSIFICATION_COLUMNS = f"{_INSERT_COLUMNS}, classified_at, corrected_type, corrected_at"
 _MANUAL_COLUMNS = "id, type, version, title, department, steps"
 
 
@@ -22,11 +22,12 @@ async def insert_classification(conn: asyncpg.Connection, row: dict[str, Any]) -
     """Insert the complaint's classification; False when the complaint already has one."""
     inserted = await conn.fetchval(
         f"INSERT INTO classifications ({_INSERT_COLUMNS})"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         " ON CONFLICT (complaint_id) DO NOTHING RETURNING true",
         row["complaint_id"], row["type"], row["urgency"], row["department"], row["confidence"],
         row["model_version"], row["manual_id"], row["matched_terms"], row["scores"],
-        row["received_event_id"], row["classified_event_id"],
+        row["received_event_id"], row["classified_event_id"], row.get("needs_review", False),
+        row.get("candidates", []), row.get("draft_worker_sms"), row.get("draft_citizen_reply"),
     )
     return bool(inserted)
 
@@ -49,3 +50,28 @@ async def current_manual(conn: Db, type_: str) -> asyncpg.Record | None:
 
 async def current_manual_id(conn: Db, type_: str) -> str | None:
     return await conn.fetchval("SELECT id FROM manuals WHERE type = $1 ORDER BY version DESC LIMIT 1", type_)
+
+
+# -- corrections -----------------------------------------------------------------------------
+async def upsert_correction(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
+    """Keep the officer's label; a later correction of the same complaint replaces an earlier one."""
+    await conn.execute(
+        "INSERT INTO corrections (complaint_id, text, type, urgency, suggested_type, model_version, event_id,"
+        " corrected_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        " ON CONFLICT (complaint_id) DO UPDATE SET text = EXCLUDED.text, type = EXCLUDED.type,"
+        " urgency = EXCLUDED.urgency, suggested_type = EXCLUDED.suggested_type,"
+        " model_version = EXCLUDED.model_version, event_id = EXCLUDED.event_id,"
+        " corrected_at = EXCLUDED.corrected_at, received_at = now()"
+        " WHERE corrections.corrected_at <= EXCLUDED.corrected_at",
+        row["complaint_id"], row["text"], row["type"], row["urgency"], row["suggested_type"],
+        row["model_version"], row["event_id"], row["corrected_at"])
+
+
+async def mark_corrected(conn: asyncpg.Connection, complaint_id: uuid.UUID, type_: str, at: Any) -> None:
+    await conn.execute(
+        "UPDATE classifications SET corrected_type = $2, corrected_at = $3"
+        " WHERE complaint_id = $1 AND (corrected_at IS NULL OR corrected_at <= $3)", complaint_id, type_, at)
+
+
+async def corrections(conn: Db) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT text, type, urgency FROM corrections ORDER BY corrected_at")

@@ -6,13 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from sunmoon.events.classifier import ComplaintType, Urgency
 
-from .domain import MAX_TEXT_CHARS, Classification
+from .domain import Classification
 from .taxonomy import TYPES, TypeInfo, urgency_label
 
+MAX_API_CHARS = 20_000
 TERMS_DESCRIPTION = ("The pieces of the text (spaces removed) that decided the type, strongest first, "
                      "then the cues that decided the urgency")
 
@@ -20,16 +21,11 @@ TERMS_DESCRIPTION = ("The pieces of the text (spaces removed) that decided the t
 class ClassifyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS,
-                      description=f"The complaint in the caller's words (1-{MAX_TEXT_CHARS} characters)",
+    text: str = Field(max_length=MAX_API_CHARS,
+                      description=f"The complaint in the caller's words (at most {MAX_API_CHARS:,} characters). "
+                                  "Blank, foreign-language or garbled text is classified too: as `other`, "
+                                  "marked `needs_review`.",
                       examples=["수도관이 터져서 물이 도로로 넘치고 있어요"])
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("text is blank: give the complaint in the caller's words")
-        return v
 
 
 class ManualOut(BaseModel):
@@ -50,7 +46,7 @@ class ManualOut(BaseModel):
 class Alternative(BaseModel):
     type: ComplaintType
     label: str
-    score: float = Field(description="The lexicon's evidence for this type (the sum of its terms' weights)")
+    score: float = Field(description="The model's probability for this type")
 
 
 class ClassifyOut(BaseModel):
@@ -59,19 +55,23 @@ class ClassifyOut(BaseModel):
     urgency: Urgency
     urgency_label: str = Field(examples=["긴급"])
     department: str = Field(description="The responsible department", examples=["상하수도과"])
-    confidence: float = Field(ge=0, le=1, description="How sure the model is: low when few terms matched or "
-                                                      "another type has evidence too; 0.1 when nothing matched")
+    confidence: float = Field(ge=0, le=1, description="The calibrated probability that the type is right")
+    needs_review: bool = Field(description="The model is unsure (confidence under the review threshold): "
+                                           "the officer should choose among `candidates`")
+    candidates: list[Alternative] = Field(description="The three most likely types, best first")
     matched_terms: list[str] = Field(description=TERMS_DESCRIPTION)
     urgency_terms: list[str] = Field(description="The cues that decided the urgency (empty: the type's default)")
-    alternatives: list[Alternative] = Field(description="Runners-up with evidence, best first (at most 3)")
-    model_version: str = Field(examples=["lexicon-1"])
+    alternatives: list[Alternative] = Field(description="Runners-up, best first (at most 3)")
+    model_version: str = Field(examples=["base-1a2b3c4d"])
     manual: ManualOut | None = Field(description="The handling manual of the type")
 
     @classmethod
     def build(cls, result: Classification, manual: ManualOut | None) -> ClassifyOut:
         return cls(
             type=result.type, label=result.label, urgency=result.urgency, urgency_label=urgency_label(result.urgency),
-            department=result.department, confidence=result.confidence, matched_terms=result.matched_terms,
+            department=result.department, confidence=result.confidence, needs_review=result.needs_review,
+            candidates=[Alternative(type=t, label=TYPES[t].label, score=p) for t, p in result.candidates],
+            matched_terms=result.matched_terms,
             urgency_terms=list(result.urgency_terms),
             alternatives=[Alternative(type=t, label=TYPES[t].label, score=s) for t, s in result.alternatives()],
             model_version=result.model_version, manual=manual,
@@ -110,6 +110,12 @@ class ClassificationOut(BaseModel):
     received_event_id: uuid.UUID = Field(description="The intake.complaint.received.v1 event that was classified")
     classified_event_id: uuid.UUID = Field(description="The classifier.complaint.classified.v1 event published")
     classified_at: datetime
+    needs_review: bool
+    candidates: list[Alternative] = Field(description="The three most likely types the model offered")
+    corrected_type: ComplaintType | None = Field(description="The type an officer chose instead, if any")
+    corrected_at: datetime | None
+    draft_worker_sms: str | None = Field(description="Template draft of the SMS to the field worker")
+    draft_citizen_reply: str | None = Field(description="Template draft of the answer to the citizen")
 
     @classmethod
     def from_row(cls, row: Any) -> ClassificationOut:
@@ -119,4 +125,9 @@ class ClassificationOut(BaseModel):
             confidence=row["confidence"], model_version=row["model_version"], manual_id=row["manual_id"],
             matched_terms=list(row["matched_terms"]), received_event_id=row["received_event_id"],
             classified_event_id=row["classified_event_id"], classified_at=row["classified_at"],
+            needs_review=row["needs_review"],
+            candidates=[Alternative(type=c["type"], label=TYPES[c["type"]].label, score=c["probability"])
+                        for c in row["candidates"]],
+            corrected_type=row["corrected_type"], corrected_at=row["corrected_at"],
+            draft_worker_sms=row["draft_worker_sms"], draft_citizen_reply=row["draft_citizen_reply"],
         )

@@ -10,3 +10,5 @@ class ClassifierSettings(ServiceSettings):
 
     service_name: str = "classifier"
     http_port: int = 8001
+    # How often the service checks which model version is active (after `retrain` or `activate`).
+    model_refresh_seconds: float = 5.0

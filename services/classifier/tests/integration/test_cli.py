@@ -33,8 +33,10 @@ def test_classify_an_argument():
     assert lines["type"] == "water_supply (상수도 누수·단수)"
     assert lines["urgency"] == "urgent (긴급)"
     assert lines["department"] == "상하수도과"
-    assert lines["model"] == "lexicon-1"
+    assert lines["model"].startswith("base-")
     assert "수도관" in lines["terms"]
+    lexicon = _run("classify", "--lexicon", "수도관이 터져서 물이 도로로 넘치고 있어요")
+    assert lexicon.returncode == 0 and "lexicon-1" in lexicon.stdout
 
 
 def test_classify_words_are_joined_and_stdin_is_read():
@@ -47,10 +49,11 @@ def test_classify_words_are_joined_and_stdin_is_read():
     assert "manual" not in body
 
 
-@pytest.mark.parametrize(("stdin", "message"), [("   \n", "text is blank"), ("가" * 5001, "at most 5000")])
-def test_classify_refuses_blank_and_oversized_text(stdin, message):
-    done = _run("classify", stdin=stdin)
-    assert done.returncode == 2 and message in done.stderr and done.stdout == ""
+def test_classify_blank_text_is_other_for_review_and_oversized_text_is_refused():
+    blank = _run("classify", stdin="   \n")
+    assert blank.returncode == 0 and "other" in blank.stdout and "needs review" in blank.stdout
+    done = _run("classify", stdin="가" * 20001)
+    assert done.returncode == 2 and "at most 20000" in done.stderr and done.stdout == ""
 
 
 async def test_migrate_creates_the_tables_and_seeds_the_manuals_once(servers):
@@ -58,7 +61,7 @@ async def test_migrate_creates_the_tables_and_seeds_the_manuals_once(servers):
     env = {**os.environ, "CLASSIFIER_DATABASE_URL": dsn, "CLASSIFIER_LOG_JSON": "true"}
     first = await asyncio.to_thread(_run, "migrate", env=env)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.startswith("3 migration(s) applied")
+    assert first.stdout.startswith("6 migration(s) applied")
     assert "classifier/0002_manuals.sql" in first.stdout
     second = await asyncio.to_thread(_run, "migrate", env=env)
     assert second.stdout.startswith("0 migration(s) applied")

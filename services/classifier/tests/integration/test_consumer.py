@@ -20,8 +20,10 @@ async def test_received_complaint_is_stored_and_announced_once(service):
     assert envelope["correlation_id"] == str(complaint_id)
     p = envelope["payload"]
     assert (p["complaint_id"], p["type"], p["urgency"], p["department"], p["model_version"], p["manual_id"]) == (
-        str(complaint_id), "water_supply", "urgent", "상하수도과", "lexicon-1", "manual-water_supply-v1")
-    assert 0.3 <= p["confidence"] <= 0.95
+        str(complaint_id), "water_supply", "urgent", "상하수도과", p["model_version"], "manual-water_supply-v1")
+    assert p["model_version"].startswith("base-")
+    assert p["confidence"] >= 0.8 and p["needs_review"] is False
+    assert p["candidates"][0] == {"type": "water_supply", "probability": p["confidence"]}
     assert "수도관" in p["matched_terms"] and "터져" in p["matched_terms"]
 
     row = await service.pool.fetchrow("SELECT * FROM classifications")
@@ -30,6 +32,9 @@ async def test_received_complaint_is_stored_and_announced_once(service):
     assert row["received_event_id"] == env.event_id
     assert str(row["classified_event_id"]) == envelope["event_id"]
     assert row["scores"]["water_supply"] > row["scores"].get("sewer_drainage", 0)
+    assert row["needs_review"] is False and row["candidates"][0]["type"] == "water_supply"
+    assert row["draft_worker_sms"].startswith("[긴급]상수도 누수·단수")  # template drafts, made at once
+    assert "접수되었습니다" in row["draft_citizen_reply"] and "119" in row["draft_citizen_reply"]
     assert await service.count("outbox") == 1
     assert await service.count("inbox", "consumer = $1", DURABLE) == 1
 
@@ -84,13 +89,13 @@ async def test_malformed_messages_are_dead_lettered_and_the_next_one_is_processe
     assert ready["consumers"]["dead_lettered"] == 2 and ready["consumers"]["processed"] == 1
 
 
-async def test_a_text_without_any_known_term_is_other_with_low_confidence(service):
-    env = service.received_event(description="안녕하세요 그냥 확인차 전화했어요")
+async def test_a_text_the_model_cannot_read_is_other_for_review(service):
+    env = service.received_event(description="Hello, is anybody there? 🙏")
     await service.publish(env)
     [(_, envelope)] = await service.wait_published(1)
     p = envelope["payload"]
-    assert (p["type"], p["urgency"], p["department"], p["manual_id"]) == ("other", "low", "당직실", "manual-other-v1")
-    assert p["confidence"] <= 0.2
+    assert (p["type"], p["department"], p["manual_id"]) == ("other", "당직실", "manual-other-v1")
+    assert p["needs_review"] is True and len(p["candidates"]) == 3
     assert p["matched_terms"] == []
 
 
@@ -98,7 +103,7 @@ async def test_several_complaints_are_each_classified(service):
     texts = {
         "주차장이 너무 어두워요": ("streetlight", "low"),
         "술 취한 사람이 도로에 누워 있어요": ("public_order", "urgent"),
-        "골목에 쓰레기 무단투기가 심해요": ("waste", "low"),
+        "골목에 쓰레기 무단투기가 심해요": ("waste", "normal"),
     }
     envs = {text: service.received_event(description=text) for text in texts}
     for env in envs.values():

@@ -16,8 +16,8 @@ from sunmoon.logging import get_logger
 
 from . import handlers, repository
 from .schemas import (
-    Classification, ComplainantOut, ComplaintCreated, ComplaintIn, ComplaintOut, ComplaintPage,
-    LocationOut, ResolveIn, StatusEntry,
+    Candidate, Classification, ComplainantOut, ComplaintCreated, ComplaintIn, ComplaintOut, ComplaintPage,
+    LocationOut, ReclassifyIn, ResolveIn, StatusEntry,
 )
 
 log = get_logger(__name__)
@@ -79,6 +79,7 @@ async def list_complaints(
     since: Annotated[datetime | None, Query(description="received_at >= since")] = None,
     until: Annotated[datetime | None, Query(description="received_at < until")] = None,
     phone: Annotated[str | None, Query(description="Every complaint from this number (blind-index lookup)")] = None,
+    needs_review: Annotated[bool | None, Query(description="Only those the model was unsure about (true)")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ComplaintPage:
@@ -87,6 +88,7 @@ async def list_complaints(
     rows, total = await repository.search(
         pool, status=status, type_=type, urgency=urgency, channel=channel, since=since, until=until,
         phone_idx=cipher.blind_index(phone) if phone else None, limit=limit, offset=offset,
+        needs_review=needs_review,
     )
     return ComplaintPage(items=[_to_out(r, cipher) for r in rows], total=total, limit=limit, offset=offset)
 
@@ -105,6 +107,29 @@ async def resolve_complaint(complaint_id: uuid.UUID, pool: Pool, cipher: Cipher,
     return await get_complaint(complaint_id, pool, cipher)
 
 
+@router.post("/complaints/{complaint_id}/classification", response_model=ComplaintOut,
+             responses={**NOT_FOUND, 409: {"description": "Already resolved"},
+                        422: {"description": "Unknown type or urgency (the message lists the known ones)"}},
+             summary="Set the type (an officer's choice or correction)")
+async def reclassify_complaint(complaint_id: uuid.UUID, body: ReclassifyIn, pool: Pool,
+                               cipher: Cipher) -> ComplaintOut:
+    """The officer chooses the type of a complaint the model was unsure about, or corrects it.
+    The choice is announced (`intake.complaint.reclassified.v1`) and the classifier keeps it as a
+    labelled example for its next `retrain`. A complaint not yet dispatched is dispatched now; one
+    dispatched under another type is dispatched again to the right team's on-call worker."""
+    if body.type not in COMPLAINT_TYPES:
+        raise HTTPException(422, f"unknown type {body.type!r}; one of: {', '.join(COMPLAINT_TYPES)}")
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            await handlers.reclassify(conn, cipher, complaint_id, body.type, body.urgency, body.note)
+    except handlers.NotFound:
+        raise HTTPException(404, f"no complaint {complaint_id}") from None
+    except handlers.Conflict as exc:
+        raise HTTPException(409, str(exc)) from None
+    log.info("complaint type set by officer", complaint_id=str(complaint_id), type=body.type)
+    return await get_complaint(complaint_id, pool, cipher)
+
+
 def _to_out(row: Any, cipher: FieldCipher) -> ComplaintOut:
     complainant = None
     if row["complainant_name_enc"] is not None or row["complainant_phone_enc"] is not None:
@@ -118,6 +143,10 @@ def _to_out(row: Any, cipher: FieldCipher) -> ComplaintOut:
             type=row["type"], type_label=COMPLAINT_TYPES.get(row["type"], row["type"]),
             urgency=row["urgency"], urgency_label=URGENCY_LABELS.get(row["urgency"], row["urgency"]),
             department=row["department"], confidence=row["confidence"], model_version=row["model_version"],
+            suggested_type=row["suggested_type"], needs_review=row["needs_review"],
+            candidates=[Candidate(type=c["type"], type_label=COMPLAINT_TYPES.get(c["type"], c["type"]),
+                                  probability=c["probability"]) for c in row["candidates"] or []],
+            corrected=row["corrected_at"] is not None,
         )
     return ComplaintOut(
         id=row["id"], status=row["status"], channel=row["channel"], description=row["description"],

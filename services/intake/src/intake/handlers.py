@@ -11,10 +11,12 @@ import asyncpg
 
 from sunmoon.crypto import FieldCipher, mask_phone
 from sunmoon.events import (
-    COMPLAINT_RECEIVED, DISPATCH_REQUESTED, STATUS_CHANGED, Envelope, make_envelope, utcnow,
+    COMPLAINT_RECEIVED, COMPLAINT_RECLASSIFIED, DISPATCH_REQUESTED, STATUS_CHANGED, Envelope, make_envelope, utcnow,
 )
 from sunmoon.events.classifier import ComplaintClassified
-from sunmoon.events.intake import ComplaintDispatchRequested, ComplaintReceived, ComplaintStatusChanged
+from sunmoon.events.intake import (
+    ComplaintDispatchRequested, ComplaintReceived, ComplaintReclassified, ComplaintStatusChanged,
+)
 from sunmoon.events.notifier import NotificationAcknowledged, NotificationSent
 from sunmoon.logging import get_logger
 from sunmoon.messaging import add_to_outbox
@@ -86,14 +88,33 @@ async def _advance(conn: asyncpg.Connection, row: Any, status: str, at: datetime
 
 
 def make_classified_handler(cipher: FieldCipher, *, auto_dispatch: bool):
+    """Record the classifier's suggestion and, unless an officer must choose first, ask for dispatch.
+
+    A confident classification is dispatched at once. One the model is unsure about
+    (``needs_review``) waits for the officer's choice (``POST …/classification``), except when it
+    is urgent: a possible danger is sent out now and reviewed after. A classification arriving
+    after an officer already chose the type is kept as the suggestion only.
+    """
+
     async def on_classified(conn: asyncpg.Connection, envelope: Envelope, event: ComplaintClassified) -> None:
         row = await repository.get_for_update(conn, event.complaint_id)
         if row is None:
             log.warning("classification for an unknown complaint ignored", complaint_id=str(event.complaint_id))
             return
+        suggestion = {"suggested_type": event.type, "suggested_urgency": event.urgency,
+                      "confidence": event.confidence, "model_version": event.model_version,
+                      "candidates": [c.model_dump(mode="json") for c in event.candidates]}
+        if row["corrected_at"] is not None:  # the officer has decided already
+            await repository.set_fields(conn, row["id"], **suggestion)
+            return
+        held = event.needs_review and event.urgency != "urgent"
         await _advance(conn, row, "classified", envelope.occurred_at, f"model {event.model_version}",
                        type=event.type, urgency=event.urgency, department=event.department,
-                       confidence=event.confidence, model_version=event.model_version)
+                       needs_review=event.needs_review, **suggestion)
+        if held:
+            log.info("classification unsure; waiting for the officer's choice", complaint_id=str(row["id"]),
+                     confidence=event.confidence, candidates=[c.type for c in event.candidates])
+            return
         if auto_dispatch and row["dispatched_at"] is None and row["status"] in ("received", "classified"):
             await request_dispatch(conn, cipher, row, event.type, event.urgency, event.department, "auto")
 
@@ -134,3 +155,39 @@ async def resolve(conn: asyncpg.Connection, complaint_id: uuid.UUID, note: str |
     if row["status"] == "resolved":
         raise Conflict("the complaint is already resolved")
     await _advance(conn, row, "resolved", utcnow(), note or "resolved by officer", resolution_note=note)
+
+
+async def reclassify(conn: asyncpg.Connection, cipher: FieldCipher, complaint_id: uuid.UUID, type_: str,
+                     urgency: str | None, note: str | None) -> bool:
+    """An officer sets the type (and urgency). Returns True when a dispatch was requested.
+
+    Announces ``intake.complaint.reclassified.v1`` (the classifier keeps it as a labelled example
+    when the type or urgency differs from its suggestion). A complaint not dispatched yet is
+    dispatched now; one already dispatched under another type is dispatched again, so the
+    on-call worker of the right team gets it too.
+    """
+    row = await repository.get_for_update(conn, complaint_id)
+    if row is None:
+        raise NotFound(complaint_id)
+    if row["status"] == "resolved":
+        raise Conflict("the complaint is resolved; its type can no longer change")
+    urgency = urgency or row["urgency"] or row["suggested_urgency"] or "normal"
+    now = utcnow()
+    type_changed = row["type"] is not None and row["type"] != type_
+    await add_to_outbox(conn, make_envelope(COMPLAINT_RECLASSIFIED, ComplaintReclassified(
+        complaint_id=row["id"], description=row["description"], type=type_, urgency=urgency,
+        previous_type=row["suggested_type"] or row["type"], previous_urgency=row["suggested_urgency"] or row["urgency"],
+        model_version=row["model_version"], corrected_at=now, note=note,
+    ), correlation_id=row["id"]))
+    fields = {"type": type_, "urgency": urgency, "needs_review": False, "corrected_at": now}
+    if type_changed or row["type"] is None:
+        fields["department"] = None  # the classifier's department was for the other type
+    reason = f"type set by officer: {type_}" + (f" ({note})" if note else "")
+    if not await _advance(conn, row, "classified", now, reason, **fields):
+        await repository.add_history(conn, row["id"], row["status"], reason)
+    if row["dispatched_at"] is None or type_changed:
+        await request_dispatch(conn, cipher, row, type_, urgency, None, "officer")
+        log.info("dispatch requested by officer", complaint_id=str(row["id"]), type=type_, urgency=urgency,
+                 again=row["dispatched_at"] is not None)
+        return True
+    return False

@@ -11,7 +11,8 @@ import asyncpg
 _COLUMNS = (
     "id, received_at, created_at, updated_at, channel, description, address, district, lat, lon, "
     "complainant_name_enc, complainant_phone_enc, status, type, urgency, department, confidence, "
-    "model_version, classified_at, dispatched_at, acknowledged_at, resolved_at, resolution_note"
+    "model_version, classified_at, dispatched_at, acknowledged_at, resolved_at, resolution_note, "
+    "suggested_type, suggested_urgency, needs_review, candidates, corrected_at"
 )
 
 
@@ -76,11 +77,11 @@ async def set_fields(conn: asyncpg.Connection, complaint_id: uuid.UUID, **fields
 async def search(
     pool: asyncpg.Pool, *, status: str | None, type_: str | None, urgency: str | None,
     channel: str | None, since: datetime | None, until: datetime | None, phone_idx: bytes | None,
-    limit: int, offset: int,
+    limit: int, offset: int, needs_review: bool | None = None,
 ) -> tuple[list[asyncpg.Record], int]:
     where, args = [], []
     for column, value in (("status", status), ("type", type_), ("urgency", urgency), ("channel", channel),
-                          ("complainant_phone_idx", phone_idx)):
+                          ("complainant_phone_idx", phone_idx), ("needs_review", needs_review)):
         if value is not None:
             args.append(value)
             where.append(f"{column} = ${len(args)}")

@@ -90,14 +90,33 @@ class ComplainantOut(BaseModel):
     phone: str | None = Field(description="Masked, e.g. 010-****-5678")
 
 
-class Classification(BaseModel):
+class Candidate(BaseModel):
     type: str
+    type_label: str
+    probability: float
+
+
+class Classification(BaseModel):
+    type: str = Field(description="The type now (the officer's choice if they corrected it)")
     type_label: str
     urgency: str
     urgency_label: str
     department: str | None
-    confidence: float | None
+    confidence: float | None = Field(description="The model's probability for its suggestion")
     model_version: str | None
+    suggested_type: str | None = Field(description="What the classifier suggested")
+    needs_review: bool = Field(description="The model was unsure: an officer should choose the type "
+                                           "(POST /api/v1/complaints/{id}/classification)")
+    candidates: list[Candidate] = Field(description="The model's three most likely types, best first")
+    corrected: bool = Field(description="An officer set the type")
+
+
+class ReclassifyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: str = Field(description="Complaint type code, e.g. streetlight", examples=["streetlight"])
+    urgency: Literal["urgent", "normal", "low"] | None = Field(
+        default=None, description="Urgency; default: keep the current one")
+    note: str | None = Field(default=None, max_length=500, description="Why, for the record")
 
 
 class StatusEntry(BaseModel):

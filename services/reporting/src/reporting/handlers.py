@@ -11,7 +11,7 @@ import asyncpg
 
 from sunmoon.events import Envelope
 from sunmoon.events.classifier import ComplaintClassified
-from sunmoon.events.intake import ComplaintReceived, ComplaintStatusChanged
+from sunmoon.events.intake import ComplaintReceived, ComplaintReclassified, ComplaintStatusChanged
 from sunmoon.events.notifier import NotificationAcknowledged, NotificationSent
 from sunmoon.events.weather import ObservationRecorded
 
@@ -32,6 +32,17 @@ async def on_complaint_classified(conn: asyncpg.Connection, envelope: Envelope,
         return  # a newer classification is already shown; this one arrived late
     await repository.set_classification(conn, event.complaint_id, type_=event.type, urgency=event.urgency,
                                         department=event.department, event_at=envelope.occurred_at)
+
+
+async def on_complaint_reclassified(conn: asyncpg.Connection, envelope: Envelope,
+                                    event: ComplaintReclassified) -> None:
+    """An officer's type wins over the classifier's suggestion (it is the newer event)."""
+    row = await repository.lock_complaint(conn, event.complaint_id)
+    shown = row["classification_event_at"]
+    if shown is not None and shown > envelope.occurred_at:
+        return
+    await repository.set_classification(conn, event.complaint_id, type_=event.type, urgency=event.urgency,
+                                        department=None, event_at=envelope.occurred_at)
 
 
 async def on_status_changed(conn: asyncpg.Connection, envelope: Envelope, event: ComplaintStatusChanged) -> None:

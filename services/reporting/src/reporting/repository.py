@@ -32,7 +32,7 @@ async def set_received(conn: asyncpg.Connection, complaint_id: uuid.UUID, receiv
 
 
 async def set_classification(conn: asyncpg.Connection, complaint_id: uuid.UUID, *, type_: str, urgency: str,
-                             department: str, event_at: datetime) -> None:
+                             department: str | None, event_at: datetime) -> None:
     await conn.execute(
         "UPDATE complaints SET type = $2, urgency = $3, department = $4, classification_event_at = $5,"
         " updated_at = now() WHERE complaint_id = $1",

@@ -1,7 +1,7 @@
 """Reporting's routing table: every event it folds into its read model, under which durable name."""
 
 from sunmoon.events import (
-    COMPLAINT_CLASSIFIED, COMPLAINT_RECEIVED, NOTIFICATION_ACKNOWLEDGED, NOTIFICATION_SENT,
+    COMPLAINT_CLASSIFIED, COMPLAINT_RECEIVED, COMPLAINT_RECLASSIFIED, NOTIFICATION_ACKNOWLEDGED, NOTIFICATION_SENT,
     OBSERVATION_RECORDED, STATUS_CHANGED,
 )
 from sunmoon.messaging import Subscription
@@ -14,6 +14,8 @@ def subscriptions() -> list[Subscription]:
         Subscription(COMPLAINT_RECEIVED.subject, "reporting-complaint-received", handlers.on_complaint_received),
         Subscription(COMPLAINT_CLASSIFIED.subject, "reporting-complaint-classified",
                      handlers.on_complaint_classified),
+        Subscription(COMPLAINT_RECLASSIFIED.subject, "reporting-complaint-reclassified",
+                     handlers.on_complaint_reclassified),
         Subscription(STATUS_CHANGED.subject, "reporting-complaint-status-changed", handlers.on_status_changed),
         Subscription(NOTIFICATION_SENT.subject, "reporting-notification-sent", handlers.on_notification_sent),
         Subscription(NOTIFICATION_ACKNOWLEDGED.subject, "reporting-notification-acknowledged",

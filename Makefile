@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV = $(shell ./scripts/ensure-uv.sh)
 PYTEST_ARGS ?=
 
-.PHONY: help up test deps lint clean
+.PHONY: help up test evaluate deps lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -17,6 +17,10 @@ up: deps ## start NATS, PostgreSQL (unless NATS_URL/DATABASE_URL are set) and th
 
 test: deps ## run the whole test suite (servers from DATABASE_URL/NATS_URL, testcontainers, or started here)
 	@$(UV) run --frozen --no-sync pytest $(PYTEST_ARGS)
+
+evaluate: deps ## score the classifier on a labelled CSV: make evaluate FILE=path.csv (columns text,category[,urgency])
+	@if [ -z "$(FILE)" ]; then echo "usage: make evaluate FILE=path.csv   (UTF-8, columns text,category and optionally urgency)"; exit 2; fi
+	@$(UV) run --frozen --no-sync python -m classifier evaluate "$(abspath $(FILE))"
 
 clean: ## remove the virtual environment and caches (your data in ~/.local/share/sunmoon stays)
 	rm -rf .venv .tools .pytest_cache

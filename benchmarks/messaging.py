@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import sys
 import time
 import uuid
@@ -29,6 +28,9 @@ from sunmoon.events.intake import ComplaintReceived
 from sunmoon.messaging import Namespace, OutboxRelay, Subscription, add_to_outbox, connect, ensure_streams
 from sunmoon.messaging.consumer import ConsumerStats, run_consumer
 from sunmoon.testing import provide_servers
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import append_result, machine  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -95,19 +97,6 @@ async def run(n: int) -> dict[str, float]:
         servers.close()
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, {platform.system()} {platform.release()}, Python {platform.python_version()}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=2000, help="events per stage (default 2000)")
@@ -122,11 +111,7 @@ def main() -> int:
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
-        path = ROOT / "docs" / "benchmarks.md"
-        if not path.exists():
-            path.write_text("# Benchmarks\n\nMeasured by the scripts in `benchmarks/`; newest last.\n\n")
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write("\n" + text)
+        print(f"appended to {append_result(text)}")
     return 0
 
 

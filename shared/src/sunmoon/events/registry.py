@@ -46,13 +46,18 @@ NOTIFICATION_SENT = EventSpec("notifier.notification.sent.v1", notifier.Notifica
 NOTIFICATION_ACKNOWLEDGED = EventSpec(
     "notifier.notification.acknowledged.v1", notifier.NotificationAcknowledged
 )
+NOTIFICATION_DELIVERED = EventSpec("notifier.notification.delivered.v1", notifier.NotificationDelivered)
+NOTIFICATION_FAILED = EventSpec("notifier.notification.failed.v1", notifier.NotificationFailed)
+WORKER_RESPONDED = EventSpec("notifier.notification.responded.v1", notifier.WorkerResponded)
+ESCALATION_RAISED = EventSpec("notifier.escalation.raised.v1", notifier.EscalationRaised)
 OBSERVATION_RECORDED = EventSpec("weather.observation.recorded.v1", weather.ObservationRecorded)
 
 REGISTRY: dict[str, EventSpec] = {
     spec.subject: spec
     for spec in (
         COMPLAINT_RECEIVED, DISPATCH_REQUESTED, STATUS_CHANGED, COMPLAINT_RECLASSIFIED, COMPLAINT_CLASSIFIED,
-        NOTIFICATION_SENT, NOTIFICATION_ACKNOWLEDGED, OBSERVATION_RECORDED,
+        NOTIFICATION_SENT, NOTIFICATION_ACKNOWLEDGED, NOTIFICATION_DELIVERED, NOTIFICATION_FAILED,
+        WORKER_RESPONDED, ESCALATION_RAISED, OBSERVATION_RECORDED,
     )
 }
 

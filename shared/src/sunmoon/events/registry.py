@@ -51,13 +51,14 @@ NOTIFICATION_FAILED = EventSpec("notifier.notification.failed.v1", notifier.Noti
 WORKER_RESPONDED = EventSpec("notifier.notification.responded.v1", notifier.WorkerResponded)
 ESCALATION_RAISED = EventSpec("notifier.escalation.raised.v1", notifier.EscalationRaised)
 OBSERVATION_RECORDED = EventSpec("weather.observation.recorded.v1", weather.ObservationRecorded)
+WARNING_CHANGED = EventSpec("weather.warning.changed.v1", weather.WarningChanged)
 
 REGISTRY: dict[str, EventSpec] = {
     spec.subject: spec
     for spec in (
         COMPLAINT_RECEIVED, DISPATCH_REQUESTED, STATUS_CHANGED, COMPLAINT_RECLASSIFIED, COMPLAINT_CLASSIFIED,
         NOTIFICATION_SENT, NOTIFICATION_ACKNOWLEDGED, NOTIFICATION_DELIVERED, NOTIFICATION_FAILED,
-        WORKER_RESPONDED, ESCALATION_RAISED, OBSERVATION_RECORDED,
+        WORKER_RESPONDED, ESCALATION_RAISED, OBSERVATION_RECORDED, WARNING_CHANGED,
     )
 }
 

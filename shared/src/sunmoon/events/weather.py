@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,3 +20,20 @@ class ObservationRecorded(BaseModel):
     humidity_pct: float | None = None
     wind_speed_ms: float | None = None
     precipitation_type: int | None = None
+    simulated: bool = False  # true while the weather comes from the fake KMA server, not KMA itself
+
+
+class WarningChanged(BaseModel):
+    """A KMA weather warning for the city's area was issued, changed (e.g. 주의보 → 경보) or lifted."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    area: str  # the warning area as KMA names it, e.g. "김포"
+    kind: str  # 호우, 대설, 강풍, 태풍, 한파, 폭염, 건조, 풍랑, 황사 ...
+    level: str  # 주의보 or 경보
+    status: Literal["issued", "changed", "lifted"]
+    announced_at: datetime  # KMA's announcement time (tmFc)
+    effective_at: datetime | None = None
+    station: int = 109  # the forecast office whose telegram said it
+    source: str = "kma"  # kma, fake (the development fake server), manual
+    simulated: bool = False  # true while the weather comes from the fake server, not KMA

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -55,3 +56,42 @@ class ComplaintClassified(BaseModel):
     # The model is unsure (confidence under its threshold): an officer should choose among the candidates.
     needs_review: bool = False
     candidates: list[Candidate] = Field(default_factory=list)  # the top types, best first (at most 3)
+    # The weather at the complaint's place and time, and whether it raised the urgency.
+    weather: WeatherContext | None = None
+    weather_raised: bool = False
+
+
+class WeatherContext(BaseModel):
+    """The weather at a complaint's place and time, as the classifier knew it (from weather's events)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    known: bool  # false: no observation near that place and time ("unknown", not "fine")
+    nx: int | None = None
+    ny: int | None = None
+    observed_at: datetime | None = None
+    temperature_c: float | None = None
+    precipitation_mm: float | None = None
+    precipitation_type: int | None = None
+    wind_speed_ms: float | None = None
+    warnings: list[str] = Field(default_factory=list)  # in force, e.g. ["호우경보", "강풍주의보"]
+    hazards: list[Literal["rain", "snow_cold", "wind", "heat"]] = Field(default_factory=list)
+    simulated: bool = False  # from the development fake KMA server
+
+
+class SurgeDetected(BaseModel):
+    """Several weather-related complaints in one area within an hour: the supervisor should know."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    district: str
+    group: Literal["rain", "snow_cold", "wind", "heat"]
+    types: list[str]
+    count: int
+    window_minutes: int
+    complaint_ids: list[uuid.UUID]
+    warnings: list[str] = Field(default_factory=list)
+    detected_at: datetime
+
+
+ComplaintClassified.model_rebuild()

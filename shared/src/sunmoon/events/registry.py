@@ -42,6 +42,7 @@ DISPATCH_REQUESTED = EventSpec("intake.complaint.dispatch_requested.v1", intake.
 STATUS_CHANGED = EventSpec("intake.complaint.status_changed.v1", intake.ComplaintStatusChanged)
 COMPLAINT_RECLASSIFIED = EventSpec("intake.complaint.reclassified.v1", intake.ComplaintReclassified)
 COMPLAINT_CLASSIFIED = EventSpec("classifier.complaint.classified.v1", classifier.ComplaintClassified)
+SURGE_DETECTED = EventSpec("classifier.surge.detected.v1", classifier.SurgeDetected)
 NOTIFICATION_SENT = EventSpec("notifier.notification.sent.v1", notifier.NotificationSent)
 NOTIFICATION_ACKNOWLEDGED = EventSpec(
     "notifier.notification.acknowledged.v1", notifier.NotificationAcknowledged
@@ -58,7 +59,7 @@ REGISTRY: dict[str, EventSpec] = {
     for spec in (
         COMPLAINT_RECEIVED, DISPATCH_REQUESTED, STATUS_CHANGED, COMPLAINT_RECLASSIFIED, COMPLAINT_CLASSIFIED,
         NOTIFICATION_SENT, NOTIFICATION_ACKNOWLEDGED, NOTIFICATION_DELIVERED, NOTIFICATION_FAILED,
-        WORKER_RESPONDED, ESCALATION_RAISED, OBSERVATION_RECORDED, WARNING_CHANGED,
+        WORKER_RESPONDED, ESCALATION_RAISED, OBSERVATION_RECORDED, WARNING_CHANGED, SURGE_DETECTED,
     )
 }
 

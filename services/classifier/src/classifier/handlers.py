@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import asyncpg
 
-from sunmoon.events import COMPLAINT_CLASSIFIED, Envelope, make_envelope
-from sunmoon.events.classifier import Candidate, ComplaintClassified
+from sunmoon.events import COMPLAINT_CLASSIFIED, SURGE_DETECTED, Envelope, make_envelope
+from sunmoon.events.classifier import Candidate, ComplaintClassified, SurgeDetected
 from sunmoon.events.intake import ComplaintReceived, ComplaintReclassified
 from sunmoon.logging import get_logger
 from sunmoon.messaging import add_to_outbox
 
-from . import guidance, guidance_repository, models, repository
+from . import guidance, guidance_repository, models, repository, weather
 from .taxonomy import TYPES
 
 log = get_logger(__name__)
@@ -38,6 +40,10 @@ async def classify_received(conn: asyncpg.Connection, envelope: Envelope, event:
         log.info("complaint already classified; nothing published", **ctx)
         return
     result = models.classify(model, event.description)
+    context = await weather.context_at(conn, event.lat, event.lon, event.received_at)
+    urgency, raised = weather.raise_urgency(result.type, result.urgency, context)
+    if raised:
+        result = dataclasses.replace(result, urgency=urgency)
     manual = await guidance_repository.newest_manual(conn, result.type)
     manual_id = manual["id"] if manual else None
     place = event.address or event.district or ""
@@ -48,6 +54,7 @@ async def classify_received(conn: asyncpg.Connection, envelope: Envelope, event:
         department=result.department, confidence=result.confidence, model_version=result.model_version,
         manual_id=manual_id, matched_terms=result.matched_terms, needs_review=result.needs_review,
         candidates=[Candidate(type=t, probability=p) for t, p in result.candidates],
+        weather=context, weather_raised=raised,
     ), correlation_id=event.complaint_id)
     inserted = await repository.insert_classification(conn, {
         "complaint_id": event.complaint_id, "type": result.type, "urgency": result.urgency,
@@ -58,14 +65,21 @@ async def classify_received(conn: asyncpg.Connection, envelope: Envelope, event:
         "needs_review": result.needs_review,
         "candidates": [{"type": t, "probability": p} for t, p in result.candidates],
         "draft_worker_sms": worker_sms, "draft_citizen_reply": citizen_reply,
+        "district": event.district, "received_at": event.received_at,
+        "weather": context.model_dump(mode="json"), "weather_raised": raised,
     })
     if not inserted:  # classified concurrently by another replica between the check and the insert
         log.info("complaint already classified; nothing published", **ctx)
         return
     await add_to_outbox(conn, classified)
+    surge = await weather.detect_surge(conn, event.district, result.type, event.received_at, context)
+    if surge:
+        await add_to_outbox(conn, make_envelope(SURGE_DETECTED, SurgeDetected(**surge)))
+        log.warning("surge of weather-related complaints", district=surge["district"], group=surge["group"],
+                    count=surge["count"], warnings=surge["warnings"])
     # matched terms are the complaint's own words: logged as a count only, never as text
     log.info("complaint classified", type=result.type, urgency=result.urgency, confidence=result.confidence,
-             needs_review=result.needs_review,
+             needs_review=result.needs_review, weather_raised=raised, hazards=context.hazards,
              manual_id=manual_id, terms=len(result.matched_terms), model_version=result.model_version, **ctx)
 
 

@@ -11,7 +11,8 @@ Db = asyncpg.Connection | asyncpg.Pool
 
 _INSERT_COLUMNS = (
     "complaint_id, type, urgency, department, confidence, model_version, manual_id, matched_terms, scores,"
-    " received_event_id, classified_event_id, needs_review, candidates, draft_worker_sms, draft_citizen_reply"
+    " received_event_id, classified_event_id, needs_review, candidates, draft_worker_sms, draft_citizen_reply,"
+    " district, received_at, weather, weather_raised"
 )
 _CLASSIFICATION_COLUMNS = f"{_INSERT_COLUMNS}, classified_at, corrected_type, corrected_at"
 _MANUAL_COLUMNS = "id, type, version, title, department, steps"
@@ -22,12 +23,13 @@ async def insert_classification(conn: asyncpg.Connection, row: dict[str, Any]) -
     """Insert the complaint's classification; False when the complaint already has one."""
     inserted = await conn.fetchval(
         f"INSERT INTO classifications ({_INSERT_COLUMNS})"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
         " ON CONFLICT (complaint_id) DO NOTHING RETURNING true",
         row["complaint_id"], row["type"], row["urgency"], row["department"], row["confidence"],
         row["model_version"], row["manual_id"], row["matched_terms"], row["scores"],
         row["received_event_id"], row["classified_event_id"], row.get("needs_review", False),
         row.get("candidates", []), row.get("draft_worker_sms"), row.get("draft_citizen_reply"),
+        row.get("district"), row.get("received_at"), row.get("weather"), row.get("weather_raised", False),
     )
     return bool(inserted)
 

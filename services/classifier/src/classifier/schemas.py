@@ -114,6 +114,9 @@ class ClassificationOut(BaseModel):
     candidates: list[Alternative] = Field(description="The three most likely types the model offered")
     corrected_type: ComplaintType | None = Field(description="The type an officer chose instead, if any")
     corrected_at: datetime | None
+    weather: dict[str, Any] | None = Field(description="The weather at the complaint's place and time "
+                                                      "(known=false: no recent observation)")
+    weather_raised: bool = Field(description="The weather raised the urgency one step")
     draft_worker_sms: str | None = Field(description="Template draft of the SMS to the field worker")
     draft_citizen_reply: str | None = Field(description="Template draft of the answer to the citizen")
 
@@ -130,4 +133,5 @@ class ClassificationOut(BaseModel):
                         for c in row["candidates"]],
             corrected_type=row["corrected_type"], corrected_at=row["corrected_at"],
             draft_worker_sms=row["draft_worker_sms"], draft_citizen_reply=row["draft_citizen_reply"],
+            weather=row["weather"], weather_raised=row["weather_raised"],
         )

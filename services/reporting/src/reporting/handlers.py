@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncpg
 
 from sunmoon.events import Envelope
-from sunmoon.events.classifier import ComplaintClassified
+from sunmoon.events.classifier import ComplaintClassified, SurgeDetected
 from sunmoon.events.intake import ComplaintReceived, ComplaintReclassified, ComplaintStatusChanged
 from sunmoon.events.notifier import NotificationAcknowledged, NotificationSent
 from sunmoon.events.weather import ObservationRecorded
@@ -32,6 +32,13 @@ async def on_complaint_classified(conn: asyncpg.Connection, envelope: Envelope,
         return  # a newer classification is already shown; this one arrived late
     await repository.set_classification(conn, event.complaint_id, type_=event.type, urgency=event.urgency,
                                         department=event.department, event_at=envelope.occurred_at)
+    if event.weather is not None:
+        await repository.set_weather(conn, event.complaint_id, event.weather.model_dump(mode="json"),
+                                     event.weather_raised)
+
+
+async def on_surge_detected(conn: asyncpg.Connection, envelope: Envelope, event: SurgeDetected) -> None:
+    await repository.record_surge(conn, event.model_dump())
 
 
 async def on_complaint_reclassified(conn: asyncpg.Connection, envelope: Envelope,

@@ -10,7 +10,8 @@ import asyncpg
 
 _COLUMNS = (
     "complaint_id, received_at, channel, district, status, type, urgency, department,"
-    " classification_event_at, classified_at, dispatched_at, acknowledged_at, resolved_at, sms_count, updated_at"
+    " classification_event_at, classified_at, dispatched_at, acknowledged_at, resolved_at, sms_count, updated_at,"
+    " warnings, weather_raised"
 )
 _STAMPS = frozenset({"classified_at", "dispatched_at", "acknowledged_at", "resolved_at"})
 
@@ -38,6 +39,19 @@ async def set_classification(conn: asyncpg.Connection, complaint_id: uuid.UUID, 
         " updated_at = now() WHERE complaint_id = $1",
         complaint_id, type_, urgency, department, event_at,
     )
+
+
+async def set_weather(conn: asyncpg.Connection, complaint_id: uuid.UUID, weather: dict[str, Any],
+                      raised: bool) -> None:
+    await conn.execute(
+        "UPDATE complaints SET weather = $2, weather_raised = $3, warnings = $4, updated_at = now()"
+        " WHERE complaint_id = $1", complaint_id, weather, raised, list(weather.get("warnings") or []))
+
+
+async def record_surge(conn: asyncpg.Connection, s: dict[str, Any]) -> None:
+    await conn.execute(
+        "INSERT INTO surges (district, grp, detected_at, count, types, warnings) VALUES ($1, $2, $3, $4, $5, $6)"
+        " ON CONFLICT DO NOTHING", s["district"], s["group"], s["detected_at"], s["count"], s["types"], s["warnings"])
 
 
 async def set_status(conn: asyncpg.Connection, complaint_id: uuid.UUID, status: str,

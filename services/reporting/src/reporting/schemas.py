@@ -49,6 +49,8 @@ class ComplaintView(BaseModel):
     acknowledged_at: datetime | None
     resolved_at: datetime | None
     sms_count: int = Field(description="Distinct notifications (SMS/LMS) sent for this complaint")
+    warnings: list[str] = Field(default_factory=list, description="Weather warnings in force when it came in")
+    weather_raised: bool = Field(default=False, description="The weather raised its urgency")
     updated_at: datetime
 
     @classmethod

@@ -2,7 +2,7 @@
 
 from sunmoon.events import (
     COMPLAINT_CLASSIFIED, COMPLAINT_RECEIVED, COMPLAINT_RECLASSIFIED, NOTIFICATION_ACKNOWLEDGED, NOTIFICATION_SENT,
-    OBSERVATION_RECORDED, STATUS_CHANGED,
+    OBSERVATION_RECORDED, STATUS_CHANGED, SURGE_DETECTED,
 )
 from sunmoon.messaging import Subscription
 
@@ -16,6 +16,7 @@ def subscriptions() -> list[Subscription]:
                      handlers.on_complaint_classified),
         Subscription(COMPLAINT_RECLASSIFIED.subject, "reporting-complaint-reclassified",
                      handlers.on_complaint_reclassified),
+        Subscription(SURGE_DETECTED.subject, "reporting-surge-detected", handlers.on_surge_detected),
         Subscription(STATUS_CHANGED.subject, "reporting-complaint-status-changed", handlers.on_status_changed),
         Subscription(NOTIFICATION_SENT.subject, "reporting-notification-sent", handlers.on_notification_sent),
         Subscription(NOTIFICATION_ACKNOWLEDGED.subject, "reporting-notification-acknowledged",

@@ -302,3 +302,27 @@ async def test_summary_and_complaint_bad_input(servers, namespace):
         missing = await h.client.get(f"/api/v1/complaints/{uuid.uuid4()}")
         assert missing.status_code == 404 and "no complaint" in missing.json()["detail"]
         assert (await h.client.get("/api/v1/complaints/not-a-uuid")).status_code == 422
+
+
+async def test_weather_of_a_complaint_and_surges_are_kept_for_reports(servers, namespace):
+    from sunmoon.events import SURGE_DETECTED
+    from sunmoon.events.classifier import SurgeDetected, WeatherContext
+
+    cid = uuid.uuid4()
+    async with running_reporting(servers, namespace) as h:
+        await h.publish(received(cid))
+        await h.publish(make_envelope(COMPLAINT_CLASSIFIED, ComplaintClassified(
+            complaint_id=cid, type="sewer_drainage", urgency="urgent", department="하수도과", confidence=0.9,
+            model_version="base-test", weather_raised=True,
+            weather=WeatherContext(known=True, nx=55, ny=128, precipitation_mm=42.0, warnings=["호우경보"],
+                                   hazards=["rain"])), correlation_id=cid))
+        await h.publish(make_envelope(SURGE_DETECTED, SurgeDetected(
+            district="사우동", group="rain", types=["sewer_drainage"], count=3, window_minutes=60,
+            complaint_ids=[cid], warnings=["호우경보"], detected_at=T0)))
+        await h.processed(3)
+        row = await h.row(cid)
+        assert row["warnings"] == ["호우경보"] and row["weather_raised"] is True
+        stored = await h.pool.fetchrow("SELECT weather FROM complaints WHERE complaint_id = $1", cid)
+        assert stored["weather"]["precipitation_mm"] == 42.0
+        surge = await h.pool.fetchrow("SELECT * FROM surges")
+        assert (surge["district"], surge["grp"], surge["count"]) == ("사우동", "rain", 3)

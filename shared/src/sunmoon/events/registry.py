@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
-from . import classifier, intake, notifier, weather
+from . import classifier, intake, notifier, reporting, weather
 from .envelope import Envelope
 
 
@@ -51,6 +51,8 @@ NOTIFICATION_DELIVERED = EventSpec("notifier.notification.delivered.v1", notifie
 NOTIFICATION_FAILED = EventSpec("notifier.notification.failed.v1", notifier.NotificationFailed)
 WORKER_RESPONDED = EventSpec("notifier.notification.responded.v1", notifier.WorkerResponded)
 ESCALATION_RAISED = EventSpec("notifier.escalation.raised.v1", notifier.EscalationRaised)
+ANALYTICS_COMPLAINT_STATE = EventSpec("reporting.analytics.complaint_state.v1", reporting.ComplaintState)
+REPORT_GENERATED = EventSpec("reporting.report.generated.v1", reporting.ReportGenerated)
 OBSERVATION_RECORDED = EventSpec("weather.observation.recorded.v1", weather.ObservationRecorded)
 WARNING_CHANGED = EventSpec("weather.warning.changed.v1", weather.WarningChanged)
 
@@ -60,6 +62,7 @@ REGISTRY: dict[str, EventSpec] = {
         COMPLAINT_RECEIVED, DISPATCH_REQUESTED, STATUS_CHANGED, COMPLAINT_RECLASSIFIED, COMPLAINT_CLASSIFIED,
         NOTIFICATION_SENT, NOTIFICATION_ACKNOWLEDGED, NOTIFICATION_DELIVERED, NOTIFICATION_FAILED,
         WORKER_RESPONDED, ESCALATION_RAISED, OBSERVATION_RECORDED, WARNING_CHANGED, SURGE_DETECTED,
+        ANALYTICS_COMPLAINT_STATE, REPORT_GENERATED,
     )
 }
 
@@ -69,6 +72,7 @@ STREAMS: dict[str, str] = {
     "CLASSIFIER": "classifier.>",
     "NOTIFIER": "notifier.>",
     "WEATHER": "weather.>",
+    "REPORTING": "reporting.>",
 }
 
 

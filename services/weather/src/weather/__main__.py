@@ -1,4 +1,4 @@
-"""python -m weather — weather observations per KMA grid cell."""
+"""python -m weather — weather observations per KMA grid cell, KMA polling, and the fake KMA server."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sunmoon.cli import run_uvicorn, service_main
 from sunmoon.db import connect, migrate
 from sunmoon.events import utcnow
 
-from . import handlers
+from . import fakekma, handlers
 from .bootstrap import MIGRATIONS, create_app
 from .schemas import MEASURED, KST, ObservationIn, ObservationOut
 from .settings import WeatherSettings
@@ -68,15 +68,22 @@ async def _record(settings: WeatherSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _fake_kma(_settings: WeatherSettings, args: argparse.Namespace) -> int:
+    return fakekma.run_from_args(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     return service_main(
         prog="weather",
-        description="Sun to Moon weather: observations per KMA grid cell (settings: WEATHER_* variables).",
+        description="Sun to Moon weather: KMA observations and warnings for the city (settings: WEATHER_* "
+                    "variables; without WEATHER_KMA_SERVICE_KEY the weather is simulated).",
         settings_factory=WeatherSettings,
         serve=lambda s: run_uvicorn(create_app(s), s),
         migrations_dir=MIGRATIONS,
         extra={"record": ("record one observation by hand (same rules as POST /api/v1/observations)",
-                          _record_args, _record)},
+                          _record_args, _record),
+               "fake-kma": ("run a fake KMA server (SIMULATED weather) that speaks the real protocol",
+                            fakekma.add_arguments, _fake_kma)},
         argv=argv,
     )
 

@@ -1,32 +1,26 @@
-"""Weather's pure rules: the KMA grid projection and the plausible range of each value. No I/O here.
+"""Weather's pure rules: the KMA grid (from the shared library), the plausible range of each value,
+and KMA's release schedule. No I/O here.
 
-KMA's forecast grid is a Lambert conformal conic projection with two standard
-parallels; a cell is 5 km square and (nx, ny) counts cells from the grid's
-south-west corner, starting at 1. The formula below is the one KMA publishes
-with its short-term forecast API (constants in design NOTES §7).
+The grid projection itself lives in :mod:`sunmoon.kmagrid` (the classifier places complaints on
+the same grid); it is re-exported here so weather's code reads ``domain.to_grid``.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
-# Projection constants published by KMA.
-EARTH_RADIUS_KM = 6371.00877
-GRID_KM = 5.0
-SLAT1, SLAT2 = 30.0, 60.0  # standard parallels (degrees)
-OLON, OLAT = 126.0, 38.0  # origin (degrees)
-XO, YO = 43, 136  # grid cell of the origin
+from sunmoon.kmagrid import (  # noqa: F401 - re-exported
+    NX_MAX, NX_MIN, NY_MAX, NY_MIN, OutsideGrid, in_grid, to_grid, to_latlon,
+)
 
-# Extent of the KMA grid.
-NX_MIN, NX_MAX = 1, 149
-NY_MIN, NY_MAX = 1, 253
+KST = timezone(timedelta(hours=9), "KST")
 
 # Plausible ranges for a single observation in Korea; outside them the value is a typo.
 TEMPERATURE_C = (-50.0, 50.0)
 PRECIPITATION_MM = (0.0, 300.0)  # one hour of rain
 HUMIDITY_PCT = (0.0, 100.0)
 WIND_SPEED_MS = (0.0, 75.0)
+WIND_DIRECTION_DEG = (0.0, 360.0)
 LAT_RANGE = (32.0, 44.0)
 LON_RANGE = (122.0, 133.0)
 
@@ -35,71 +29,18 @@ PRECIPITATION_TYPES: dict[int, str] = {
     0: "없음", 1: "비", 2: "비/눈", 3: "눈", 5: "빗방울", 6: "빗방울눈날림", 7: "눈날림",
 }
 
-_DEG = math.pi / 180.0
+PLAUSIBLE: dict[str, tuple[float, float]] = {
+    "temperature_c": TEMPERATURE_C, "precipitation_mm": PRECIPITATION_MM, "humidity_pct": HUMIDITY_PCT,
+    "wind_speed_ms": WIND_SPEED_MS, "wind_direction_deg": WIND_DIRECTION_DEG,
+}
 
 
-@dataclass(frozen=True)
-class _Lcc:
-    re: float  # earth radius in grid units
-    sn: float
-    sf: float
-    ro: float
-
-
-def _projection() -> _Lcc:
-    re = EARTH_RADIUS_KM / GRID_KM
-    slat1, slat2, olat = SLAT1 * _DEG, SLAT2 * _DEG, OLAT * _DEG
-    sn = math.log(math.cos(slat1) / math.cos(slat2)) / math.log(
-        math.tan(math.pi / 4 + slat2 / 2) / math.tan(math.pi / 4 + slat1 / 2)
-    )
-    sf = math.tan(math.pi / 4 + slat1 / 2) ** sn * math.cos(slat1) / sn
-    ro = re * sf / math.tan(math.pi / 4 + olat / 2) ** sn
-    return _Lcc(re, sn, sf, ro)
-
-
-_LCC = _projection()
-
-
-class OutsideGrid(ValueError):
-    """A place that falls outside KMA's forecast grid."""
-
-
-def to_grid(lat: float, lon: float) -> tuple[int, int]:
-    """WGS84 latitude/longitude -> KMA grid cell (nx, ny). Raises :class:`OutsideGrid`."""
-    p = _LCC
-    ra = p.re * p.sf / math.tan(math.pi / 4 + lat * _DEG / 2) ** p.sn
-    theta = lon * _DEG - OLON * _DEG
-    if theta > math.pi:
-        theta -= 2 * math.pi
-    if theta < -math.pi:
-        theta += 2 * math.pi
-    theta *= p.sn
-    nx = math.floor(ra * math.sin(theta) + XO + 0.5)
-    ny = math.floor(p.ro - ra * math.cos(theta) + YO + 0.5)
-    if not in_grid(nx, ny):
-        raise OutsideGrid(f"({lat}, {lon}) falls outside the KMA grid (cell {nx}, {ny})")
-    return nx, ny
-
-
-def to_latlon(nx: int, ny: int) -> tuple[float, float]:
-    """Centre of a KMA grid cell -> WGS84 (lat, lon); the inverse of :func:`to_grid`."""
-    p = _LCC
-    xn = nx - XO
-    yn = p.ro - (ny - YO)
-    ra = math.copysign(math.hypot(xn, yn), p.sn)
-    alat = 2 * math.atan((p.re * p.sf / ra) ** (1 / p.sn)) - math.pi / 2
-    if abs(xn) <= 0.0:
-        theta = 0.0
-    elif abs(yn) <= 0.0:
-        theta = math.copysign(math.pi / 2, xn)
-    else:
-        theta = math.atan2(xn, yn)
-    alon = theta / p.sn + OLON * _DEG
-    return alat / _DEG, alon / _DEG
-
-
-def in_grid(nx: int, ny: int) -> bool:
-    return NX_MIN <= nx <= NX_MAX and NY_MIN <= ny <= NY_MAX
+def implausible(field: str, value: float | None) -> bool:
+    """A value outside the plausible range of its field (a typo by hand, a glitch from an API)."""
+    if value is None or field not in PLAUSIBLE:
+        return False
+    low, high = PLAUSIBLE[field]
+    return not low <= value <= high
 
 
 def precipitation_type_problem(code: int) -> str | None:
@@ -108,3 +49,61 @@ def precipitation_type_problem(code: int) -> str | None:
         return None
     known = ", ".join(f"{k} {v}" for k, v in PRECIPITATION_TYPES.items())
     return f"unknown precipitation type {code}; one of: {known}"
+
+
+# -- KMA's release schedule (all times KST) ---------------------------------------------------
+# The now-cast (getUltraSrtNcst) is made on the hour and can be fetched from about :10 past.
+# The ultra-short forecast (getUltraSrtFcst) is made at :30 and can be fetched from about :45.
+# The short-term forecast (getVilageFcst) is made at 02, 05, ..., 23 h and released about :10 past.
+NOWCAST_RELEASE_MINUTE = 10
+ULTRA_FORECAST_RELEASE_MINUTE = 45
+VILLAGE_FORECAST_HOURS = (2, 5, 8, 11, 14, 17, 20, 23)
+VILLAGE_FORECAST_RELEASE_MINUTE = 10
+
+
+def kst(moment: datetime) -> datetime:
+    """The same instant in Korean time; a naive time is taken to be KST already."""
+    return moment.replace(tzinfo=KST) if moment.tzinfo is None else moment.astimezone(KST)
+
+
+def nowcast_base(now: datetime) -> datetime:
+    """The newest now-cast base time (HH00 KST) that should be released at ``now``."""
+    now = kst(now)
+    base = now.replace(minute=0, second=0, microsecond=0)
+    return base if now.minute >= NOWCAST_RELEASE_MINUTE else base - timedelta(hours=1)
+
+
+def ultra_forecast_base(now: datetime) -> datetime:
+    """The newest ultra-short forecast base time (HH30 KST) released at ``now``."""
+    now = kst(now)
+    base = now.replace(minute=30, second=0, microsecond=0)
+    return base if now.minute >= ULTRA_FORECAST_RELEASE_MINUTE else base - timedelta(hours=1)
+
+
+def village_forecast_base(now: datetime) -> datetime:
+    """The newest short-term forecast base time (02, 05 ... 23 h KST) released at ``now``."""
+    now = kst(now)
+    candidate = now.replace(minute=0, second=0, microsecond=0)
+    for _ in range(30):
+        released = candidate + timedelta(minutes=VILLAGE_FORECAST_RELEASE_MINUTE)
+        if candidate.hour in VILLAGE_FORECAST_HOURS and released <= now:
+            return candidate
+        candidate -= timedelta(hours=1)
+    raise AssertionError("unreachable: a base time exists every three hours")
+
+
+def previous_base(operation: str, base: datetime) -> datetime:
+    """The base time before ``base`` (what to ask for when the newest one says NO_DATA)."""
+    return base - timedelta(hours=3 if operation == "getVilageFcst" else 1)
+
+
+def next_midnight_kst(now: datetime) -> datetime:
+    """00:00 KST of the next day: when data.go.kr's daily request quota starts again."""
+    now = kst(now)
+    return now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
+def next_nowcast_run(after_base: datetime, *, minute: int = NOWCAST_RELEASE_MINUTE, jitter_s: float = 0) -> datetime:
+    """When to fetch the now-cast after the one of ``after_base``: the next hour, at :minute (+ jitter)."""
+    return kst(after_base).replace(minute=0, second=0, microsecond=0) + timedelta(
+        hours=1, minutes=minute, seconds=jitter_s)

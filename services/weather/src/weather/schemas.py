@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from . import domain
 from .handlers import RecordObservation
 
-KST = timezone(timedelta(hours=9), "KST")
-MEASURED = ("temperature_c", "precipitation_mm", "humidity_pct", "wind_speed_ms", "precipitation_type")
+KST = domain.KST
+MEASURED = ("temperature_c", "precipitation_mm", "humidity_pct", "wind_speed_ms", "precipitation_type",
+            "wind_direction_deg")
 
 
 def aware(value: datetime) -> datetime:
@@ -45,6 +46,9 @@ class ObservationIn(BaseModel):
                                        description="Relative humidity, % (REH)")
     wind_speed_ms: float | None = Field(default=None, ge=domain.WIND_SPEED_MS[0], le=domain.WIND_SPEED_MS[1],
                                         description="Wind speed, m/s (WSD)")
+    wind_direction_deg: float | None = Field(default=None, ge=domain.WIND_DIRECTION_DEG[0],
+                                             le=domain.WIND_DIRECTION_DEG[1],
+                                             description="Where the wind comes from, degrees (VEC)")
     precipitation_type: int | None = Field(
         default=None, description="KMA PTY code: 0 없음, 1 비, 2 비/눈, 3 눈, 5 빗방울, 6 빗방울눈날림, 7 눈날림")
 
@@ -103,6 +107,8 @@ class ObservationOut(BaseModel):
     wind_speed_ms: float | None
     precipitation_type: int | None
     precipitation_type_label: str | None = Field(description="Korean label of the PTY code, e.g. 비")
+    wind_direction_deg: float | None = None
+    simulated: bool = Field(default=False, description="true: from the fake KMA server, not real weather")
     recorded_at: datetime
 
     @classmethod
@@ -124,3 +130,84 @@ class ObservationList(BaseModel):
     since: datetime
     until: datetime
     items: list[ObservationOut]
+
+
+# -- warnings, conditions, status -----------------------------------------------------------------
+class WarningOut(BaseModel):
+    area: str = Field(description="the city as KMA's warnings name it, e.g. 김포")
+    kind: str = Field(description="호우, 대설, 한파, 강풍, 태풍, 폭염, 건조 ...")
+    level: str = Field(description="주의보 or 경보")
+    name: str = Field(description="kind + level as KMA writes it, e.g. 호우경보")
+    announced_at: datetime
+    effective_at: datetime | None
+    since: datetime = Field(description="in force for this service since (effective, else announced)")
+    station: int
+    source: str
+    simulated: bool
+
+    @classmethod
+    def from_row(cls, row: Any) -> WarningOut:
+        data = {k: row[k] for k in cls.model_fields if k != "name"}
+        return cls(**data, name=row["kind"] + row["level"])
+
+
+class WarningsOut(BaseModel):
+    city: str
+    area: str
+    checked_at: datetime | None = Field(description="last successful look at KMA's warnings")
+    simulated: bool
+    items: list[WarningOut]
+
+
+class PlaceOut(BaseModel):
+    nx: int
+    ny: int
+    district: str | None = Field(default=None, description="the 읍·면·동 named, as KMA's grid table has it")
+    lat: float | None = None
+    lon: float | None = None
+    in_city: bool = Field(description="whether the cell is one the service polls (the city's cells)")
+
+
+class ConditionsOut(BaseModel):
+    place: PlaceOut
+    at: datetime
+    observation: ObservationOut | None = Field(description="the newest observation of the cell at or before `at`")
+    observation_age_minutes: float | None
+    stale: bool = Field(description="no observation, or it is older than three hours")
+    warnings: list[WarningOut] = Field(description="warnings in force for the city's area at `at`")
+    simulated: bool = Field(description="true when any of this comes from the fake KMA server")
+
+
+class JobStatus(BaseModel):
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    next_run_at: datetime | None
+    last_error: str | None
+    stopped_reason: Literal["quota", "configuration"] | None
+    stopped_until: datetime | None
+    stopped_message: str | None
+    details: dict[str, Any]
+
+
+class StatusOut(BaseModel):
+    simulated: bool = Field(description="true: no KMA key, the weather is SIMULATED by the fake KMA server")
+    source: Literal["kma", "fake"]
+    kma_base_url: str
+    fake_scenario: str | None = Field(description="the in-process fake's scenario, when it is used")
+    city: str
+    cells: list[tuple[int, int]]
+    warning_area: str
+    warning_station: int
+    polling: bool
+    last_success_at: datetime | None = Field(description="last successful now-cast poll")
+    next_poll_at: datetime | None
+    stopped_reason: str | None = Field(description="why a job is stopped (quota until midnight KST, or configuration)")
+    jobs: dict[str, JobStatus]
+
+
+class SimulationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: str | None = Field(default=None, description="clear_night, heavy_rain, cold_wave")
+    fail: str | None = Field(default=None, description="a failure mode of the fake, or null for none")
+    fail_times: int | None = Field(default=None, ge=1)

@@ -25,8 +25,9 @@ OBS = {"nx": 55, "ny": 128, "observed_at": "2026-01-15T03:00:00+09:00", "tempera
 
 @contextlib.asynccontextmanager
 async def running_weather(servers, namespace):
+    # poll=False: these tests count rows and events; the KMA poller is tested in test_poller.py
     settings = WeatherSettings(database_url=await servers.fresh_database("weather"), nats_url=servers.nats_url,
-                               nats_namespace=namespace)
+                               nats_namespace=namespace, poll=False)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
@@ -154,7 +155,7 @@ async def test_reads_latest_and_range(servers, namespace):
 async def test_cli_records_through_the_same_handler(servers, namespace):
     dsn = await servers.fresh_database("weathercli")
     env = {**os.environ, "WEATHER_DATABASE_URL": dsn, "WEATHER_NATS_URL": servers.nats_url,
-           "WEATHER_NATS_NAMESPACE": namespace, "WEATHER_LOG_JSON": "true"}
+           "WEATHER_NATS_NAMESPACE": namespace, "WEATHER_LOG_JSON": "true", "WEATHER_POLL": "false"}
     cmd = [sys.executable, "-m", "weather", "record", "--nx", "55", "--ny", "128", "--temp", "-3.5",
            "--rain", "0", "--pty", "1", "--at", "2026-01-15T03:00"]
 
@@ -183,7 +184,8 @@ async def test_cli_records_through_the_same_handler(servers, namespace):
     # the service, once started, publishes what the command line recorded
     ns = Namespace(namespace)
     nc, js = await connect(servers.nats_url, name="test")
-    app = create_app(WeatherSettings(database_url=dsn, nats_url=servers.nats_url, nats_namespace=namespace))
+    app = create_app(WeatherSettings(database_url=dsn, nats_url=servers.nats_url, nats_namespace=namespace,
+                                     poll=False))
     try:
         async with app.router.lifespan_context(app):
             await _wait_for(lambda: _has(js, ns, 1))

@@ -1,4 +1,4 @@
-"""The acknowledgement link: GET shows, POST confirms once and announces it."""
+"""The acknowledgement link: GET shows, POST confirms once and announces it (the three buttons: test_ack_buttons)."""
 
 import re
 
@@ -18,7 +18,9 @@ async def test_ack_link_flow(service):
 
     page = await service.client.get(f"/ack/{token}")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "확인했습니다" in page.text and '<form method="post">' in page.text
+    assert '<form method="post">' in page.text
+    for value, label in (("accepted", "확인"), ("on_site", "도착"), ("done", "완료")):
+        assert f'name="response" value="{value}" class="b-{value}">{label}</button>' in page.text
     assert "긴급 · 하수·배수·침수" in page.text and "사우동 123-4" in page.text and "요청 시각" in page.text
     assert page.headers["cache-control"] == "no-store"
     assert await service.count("notifications", "acknowledged_at IS NOT NULL") == 0  # a GET changes nothing
@@ -38,10 +40,12 @@ async def test_ack_link_flow(service):
     again = await service.client.post(f"/ack/{token}")
     assert again.status_code == 200 and "이미 확인" in again.text
     after = await service.client.get(f"/ack/{token}")
-    assert after.status_code == 200 and "이미 확인된 민원입니다" in after.text and "<form" not in after.text
+    assert after.status_code == 200 and "이미 확인된 민원입니다" in after.text
+    assert 'value="accepted" class="b-accepted done" disabled>확인 ✓' in after.text  # 도착/완료 still open
+    assert 'value="on_site" class="b-on_site">도착</button>' in after.text
     await service.eventually(lambda: _outbox_drained(service), what="outbox published")
     assert len(await acknowledged()) == 1
-    assert await service.count("outbox") == 2  # one sent, one acknowledged
+    assert await service.count("outbox") == 3  # sent, acknowledged, responded (accepted)
 
 
 async def _outbox_drained(service):

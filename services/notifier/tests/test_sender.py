@@ -91,4 +91,6 @@ async def test_permanent_gateway_error_and_max_attempts_fail_the_notification(db
         await pool.execute("UPDATE notifications SET next_attempt_at = now()")
     assert flaky.calls == 3
     assert await pool.fetchval("SELECT status FROM notifications") == "failed"
-    assert await pool.fetchval("SELECT count(*) FROM outbox") == 0
+    # nothing was sent; each final failure alerted the duty officer (NotificationFailed)
+    assert await pool.fetchval("SELECT count(*) FROM outbox WHERE subject = 'notifier.notification.sent.v1'") == 0
+    assert await pool.fetchval("SELECT count(*) FROM outbox WHERE subject = 'notifier.notification.failed.v1'") == 2

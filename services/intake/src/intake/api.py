@@ -16,8 +16,8 @@ from sunmoon.logging import get_logger
 
 from . import handlers, repository
 from .schemas import (
-    Candidate, Classification, ComplainantOut, ComplaintCreated, ComplaintIn, ComplaintOut, ComplaintPage,
-    LocationOut, ReclassifyIn, ResolveIn, StatusEntry,
+    AlertEntry, Candidate, Classification, ComplainantOut, ComplaintCreated, ComplaintIn, ComplaintOut, ComplaintPage,
+    EscalationEntry, LocationOut, ReclassifyIn, ResolveIn, ResponseEntry, StatusEntry,
 )
 
 log = get_logger(__name__)
@@ -66,7 +66,25 @@ async def get_complaint(complaint_id: uuid.UUID, pool: Pool, cipher: Cipher) -> 
         raise HTTPException(404, f"no complaint {complaint_id}")
     out = _to_out(row, cipher)
     out.history = [StatusEntry(**dict(h)) for h in await repository.history(pool, complaint_id)]
+    responses, alerts = await handlers.field_reports(pool, complaint_id)
+    out.responses = [ResponseEntry(response=r["response"], label=handlers.RESPONSE_LABELS[r["response"]],
+                                   note=r["note"], worker_id=r["worker_id"], notification_id=r["notification_id"],
+                                   at=r["responded_at"]) for r in responses]
+    out.escalations = [EscalationEntry(stage=a["stage"], label=handlers.STAGE_LABELS[a["stage"]], reason=a["reason"],
+                                       notification_id=a["notification_id"], at=a["at"])
+                       for a in alerts if a["kind"] == "escalation"]
+    out.alerts = [_alert(a) for a in alerts if a["kind"] == "notification_failed" or a["stage"] == "duty_officer"]
     return out
+
+
+def _alert(a: Any) -> AlertEntry:
+    if a["kind"] == "notification_failed":
+        role = handlers.ROLE_LABELS.get(a["role"], a["role"])
+        message = f"{role} {a['worker_id']}에게 문자를 보내지 못했습니다({a['attempts']}회 시도). 전화로 연락해 주세요."
+        return AlertEntry(kind="notification_failed", message=message, reason=a["reason"], worker_id=a["worker_id"],
+                          notification_id=a["notification_id"], at=a["at"])
+    return AlertEntry(kind="duty_officer", message="담당자·예비 담당자·감독자 누구도 확인하지 않았습니다. 전화로 출동을 지시해 주세요.",
+                      reason=a["reason"], worker_id=None, notification_id=a["notification_id"], at=a["at"])
 
 
 @router.get("/complaints", response_model=ComplaintPage, summary="Complaints, newest first, filtered and paginated")

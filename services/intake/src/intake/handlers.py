@@ -17,7 +17,9 @@ from sunmoon.events.classifier import ComplaintClassified
 from sunmoon.events.intake import (
     ComplaintDispatchRequested, ComplaintReceived, ComplaintReclassified, ComplaintStatusChanged,
 )
-from sunmoon.events.notifier import NotificationAcknowledged, NotificationSent
+from sunmoon.events.notifier import (
+    EscalationRaised, NotificationAcknowledged, NotificationFailed, NotificationSent, WorkerResponded,
+)
 from sunmoon.logging import get_logger
 from sunmoon.messaging import add_to_outbox
 
@@ -146,6 +148,64 @@ async def on_notification_acknowledged(conn: asyncpg.Connection, envelope: Envel
     row = await repository.get_for_update(conn, event.complaint_id)
     if row is not None:
         await _advance(conn, row, "acknowledged", event.acknowledged_at, f"acknowledged by {event.worker_id}")
+
+
+RESPONSE_LABELS = {"accepted": "확인", "on_site": "도착", "done": "완료"}
+STAGE_LABELS = {"backup": "예비 담당자 호출", "supervisor": "감독자 호출", "duty_officer": "당직 책임자 확인 필요"}
+ROLE_LABELS = {"primary": "담당자", "backup": "예비 담당자", "supervisor": "감독자"}
+
+
+async def on_worker_responded(conn: asyncpg.Connection, envelope: Envelope, event: WorkerResponded) -> None:
+    """The worker tapped 확인/도착/완료: keep it (with the note) and, for any tap, count the complaint
+    acknowledged (a worker who reports 도착 has obviously accepted it)."""
+    row = await repository.get_for_update(conn, event.complaint_id)
+    if row is None:
+        log.warning("response for an unknown complaint ignored", complaint_id=str(event.complaint_id))
+        return
+    await conn.execute(
+        "INSERT INTO worker_responses (complaint_id, notification_id, worker_id, response, note, responded_at,"
+        " event_id) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        event.complaint_id, event.notification_id, event.worker_id, event.response, event.note,
+        event.responded_at, envelope.event_id)
+    await _advance(conn, row, "acknowledged", event.responded_at,
+                   f"{RESPONSE_LABELS[event.response]} by {event.worker_id}")
+
+
+async def on_escalation_raised(conn: asyncpg.Connection, envelope: Envelope, event: EscalationRaised) -> None:
+    """Nobody acknowledged in time: the notifier texted the next person or asks the duty officer to act."""
+    await _alert(conn, envelope, event.complaint_id, kind="escalation", stage=event.stage,
+                 notification_id=event.notification_id, reason=event.reason, at=event.raised_at)
+
+
+async def on_notification_failed(conn: asyncpg.Connection, envelope: Envelope, event: NotificationFailed) -> None:
+    """An SMS could not be sent at all: the duty officer has to phone the worker."""
+    await _alert(conn, envelope, event.complaint_id, kind="notification_failed", stage=None,
+                 notification_id=event.notification_id, reason=event.error, at=event.failed_at,
+                 worker_id=event.worker_id, role=event.role, attempts=event.attempts)
+
+
+async def _alert(conn: asyncpg.Connection, envelope: Envelope, complaint_id: uuid.UUID, *, kind: str,
+                 stage: str | None, notification_id: uuid.UUID, reason: str, at: datetime,
+                 worker_id: str | None = None, role: str | None = None, attempts: int | None = None) -> None:
+    if await repository.get(conn, complaint_id) is None:
+        log.warning("alert for an unknown complaint ignored", complaint_id=str(complaint_id), kind=kind)
+        return
+    await conn.execute(
+        "INSERT INTO complaint_alerts (complaint_id, kind, stage, notification_id, worker_id, role, attempts,"
+        " reason, at, event_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+        complaint_id, kind, stage, notification_id, worker_id, role, attempts, reason[:2000], at, envelope.event_id)
+    log.warning("complaint alert", complaint_id=str(complaint_id), kind=kind, stage=stage)
+
+
+async def field_reports(conn: Any, complaint_id: uuid.UUID) -> tuple[list[Any], list[Any]]:
+    """The worker's responses and the alerts of one complaint, oldest first."""
+    responses = await conn.fetch(
+        "SELECT response, note, worker_id, notification_id, responded_at FROM worker_responses"
+        " WHERE complaint_id = $1 ORDER BY responded_at, id", complaint_id)
+    alerts = await conn.fetch(
+        "SELECT kind, stage, notification_id, worker_id, role, attempts, reason, at FROM complaint_alerts"
+        " WHERE complaint_id = $1 ORDER BY at, id", complaint_id)
+    return responses, alerts
 
 
 async def resolve(conn: asyncpg.Connection, complaint_id: uuid.UUID, note: str | None) -> None:

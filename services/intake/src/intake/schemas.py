@@ -125,6 +125,32 @@ class StatusEntry(BaseModel):
     reason: str | None
 
 
+class ResponseEntry(BaseModel):
+    response: Literal["accepted", "on_site", "done"]
+    label: str = Field(description="확인, 도착 or 완료")
+    note: str | None = Field(description="The worker's note (phone numbers masked)")
+    worker_id: str
+    notification_id: uuid.UUID
+    at: datetime
+
+
+class EscalationEntry(BaseModel):
+    stage: Literal["backup", "supervisor", "duty_officer"]
+    label: str = Field(description="예비 담당자 호출, 감독자 호출 or 당직 책임자 확인 필요")
+    reason: str
+    notification_id: uuid.UUID = Field(description="The notification nobody answered")
+    at: datetime
+
+
+class AlertEntry(BaseModel):
+    kind: Literal["duty_officer", "notification_failed"]
+    message: str = Field(description="What the duty officer should do, in Korean")
+    reason: str
+    worker_id: str | None
+    notification_id: uuid.UUID
+    at: datetime
+
+
 class ComplaintOut(BaseModel):
     id: uuid.UUID
     status: Literal["received", "classified", "dispatched", "acknowledged", "resolved"]
@@ -139,6 +165,12 @@ class ComplaintOut(BaseModel):
     resolved_at: datetime | None
     resolution_note: str | None
     history: list[StatusEntry] | None = None
+    responses: list[ResponseEntry] | None = Field(
+        default=None, description="The field worker's taps on the SMS link: 확인, 도착, 완료 (with notes)")
+    escalations: list[EscalationEntry] | None = Field(
+        default=None, description="Nobody acknowledged in time: who was called next")
+    alerts: list[AlertEntry] | None = Field(
+        default=None, description="What needs the duty officer: nobody answered at all, or an SMS failed")
 
 
 class ComplaintPage(BaseModel):

@@ -1,7 +1,10 @@
 """Intake's routing table: what it consumes, under which durable name."""
 
 from sunmoon.crypto import FieldCipher
-from sunmoon.events import COMPLAINT_CLASSIFIED, NOTIFICATION_ACKNOWLEDGED, NOTIFICATION_SENT
+from sunmoon.events import (
+    COMPLAINT_CLASSIFIED, ESCALATION_RAISED, NOTIFICATION_ACKNOWLEDGED, NOTIFICATION_FAILED, NOTIFICATION_SENT,
+    WORKER_RESPONDED,
+)
 from sunmoon.messaging import Subscription
 
 from . import handlers
@@ -14,4 +17,7 @@ def subscriptions(cipher: FieldCipher, *, auto_dispatch: bool) -> list[Subscript
         Subscription(NOTIFICATION_SENT.subject, "intake-notification-sent", handlers.on_notification_sent),
         Subscription(NOTIFICATION_ACKNOWLEDGED.subject, "intake-notification-acknowledged",
                      handlers.on_notification_acknowledged),
+        Subscription(WORKER_RESPONDED.subject, "intake-notification-responded", handlers.on_worker_responded),
+        Subscription(ESCALATION_RAISED.subject, "intake-escalation-raised", handlers.on_escalation_raised),
+        Subscription(NOTIFICATION_FAILED.subject, "intake-notification-failed", handlers.on_notification_failed),
     ]

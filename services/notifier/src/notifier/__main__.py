@@ -18,7 +18,8 @@ def _seed_args(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Create the database if needed, apply migrations, and insert (or refresh) a demonstration "
         "roster for Gimpo: teams covering all fifteen complaint types, a northern-area road team, "
-        "a duty supervisor team, fictional names and never-issued 010-0xxx numbers. Safe to run again.")
+        "a duty supervisor team, fictional names and never-issued 010-0xxx numbers, and shift assignments "
+        "for office hours, weekday nights, weekends and public holidays. Safe to run again.")
 
 
 async def _seed_demo(settings: NotifierSettings, _args: argparse.Namespace) -> int:
@@ -27,11 +28,13 @@ async def _seed_demo(settings: NotifierSettings, _args: argparse.Namespace) -> i
     conn = await connect(settings.database_url)
     try:
         async with conn.transaction():
-            counts = await handlers.seed_roster(conn, cipher, demo_roster.TEAMS, demo_roster.ENTRIES)
+            counts = await handlers.seed_roster(conn, cipher, demo_roster.TEAMS, demo_roster.ENTRIES,
+                                                demo_roster.SHIFTS)
     finally:
         await conn.close()
     print(f"demo roster: {counts['teams']} teams ({counts['new_teams']} new), "
-          f"{counts['workers']} workers ({counts['new_workers']} new)")
+          f"{counts['workers']} workers ({counts['new_workers']} new), "
+          f"{counts['shifts']} shift assignments ({counts['new_shifts']} new)")
     return 0
 
 

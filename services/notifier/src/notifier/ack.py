@@ -1,9 +1,11 @@
-"""The acknowledgement link a field worker opens from the SMS: ``/ack/{token}``.
+"""The link a field worker opens from the SMS: ``/ack/{token}``, a small Korean page for a phone.
 
-``GET`` only shows the page (messenger apps fetch links for previews, so a GET
-must change nothing); the button ``POST``s, which marks the notification
-acknowledged once and writes ``notifier.notification.acknowledged.v1`` to the
-outbox in the same transaction.
+Three large buttons — 확인 (accepted), 도착 (on site), 완료 (done) — and an optional note,
+in one plain HTML form: no JavaScript needed. ``GET`` only shows the page (messenger apps
+fetch links for previews, so a GET must change nothing); a button ``POST``s, which records
+that response once (a repeated tap changes nothing) and writes the events to the outbox
+in the same transaction (see ``handlers.respond``). Unknown links get a Korean 404 page,
+links past their time (``NOTIFIER_ACK_TTL_HOURS`` after the SMS) a Korean 410 page.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from html import escape
 from typing import Any
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -19,48 +22,88 @@ from . import domain, handlers
 
 router = APIRouter(tags=["acknowledgement"])
 KST = timezone(timedelta(hours=9), "KST")
-HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex",
+           "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+           "X-Content-Type-Options": "nosniff"}
 HTML_ONLY: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}, "description": "The page"},
     404: {"content": {"text/html": {}}, "description": "Unknown link"},
-    410: {"content": {"text/html": {}}, "description": "Link expired (24 h after the SMS)"},
+    410: {"content": {"text/html": {}}, "description": "Link expired"},
+    422: {"content": {"text/html": {}}, "description": "Unknown button or a note over 500 characters"},
 }
+MAX_FORM_BYTES = 8 * 1024
 
 UNKNOWN = ("확인 링크를 찾을 수 없습니다", "주소가 잘못되었거나 없는 링크입니다. 문자에 있는 주소를 다시 확인해 주세요.")
-EXPIRED = ("확인 기간이 지났습니다", "이 링크는 문자 발송 후 24시간 동안만 쓸 수 있습니다. 당직실에 전화로 알려 주세요.")
+EXPIRED = ("확인 기간이 지났습니다", "이 링크는 문자 발송 후 {hours}시간 동안만 쓸 수 있습니다. 당직실에 전화로 알려 주세요.")
+TOO_LONG = ("메모가 너무 깁니다", f"메모는 {handlers.NOTE_MAX}자까지 쓸 수 있습니다. 줄여서 다시 보내 주세요.")
+ALREADY = {"accepted": "이미 확인했습니다", "on_site": "이미 도착을 알렸습니다", "done": "이미 완료를 알렸습니다"}
+DONE_MESSAGES = {
+    "accepted": ("확인되었습니다", "당직실에 확인 사실이 전달되었습니다. 현장에 도착하면 '도착'을 눌러 주세요."),
+    "on_site": ("도착이 기록되었습니다", "당직실에 도착 사실이 전달되었습니다. 처리가 끝나면 '완료'를 눌러 주세요."),
+    "done": ("완료가 기록되었습니다", "당직실에 처리 완료가 전달되었습니다. 수고하셨습니다."),
+}
 
 
 @router.get("/ack/{token}", response_class=HTMLResponse, responses=HTML_ONLY,
-            summary="Acknowledgement page (Korean, for the field worker's phone)")
+            summary="The worker's page (Korean, for a phone): the complaint and the 확인/도착/완료 buttons")
 async def ack_page(token: str, request: Request) -> HTMLResponse:
-    """Shows the complaint (type, place, time) and a "확인했습니다" button. Changes nothing."""
+    """Shows the complaint (type, place, time), what was already recorded and the buttons. Changes nothing."""
     result = await handlers.inspect_token(request.app.state.runtime.pool, token)
     if result.outcome == "unknown":
         return _page(*UNKNOWN, status=404)
-    n = result.notification
     if result.outcome == "expired":
-        return _page(*EXPIRED, details=_details(n), status=410)
+        return _expired(request, result)
     if result.outcome == "already":
-        return _page("이미 확인된 민원입니다", f"{_kst(result.acknowledged_at)}에 확인되었습니다.", details=_details(n))
-    button = '<form method="post"><button type="submit">확인했습니다</button></form>'
-    return _page("당직 민원 확인", "현장 확인 후 아래 버튼을 눌러 주세요.", details=_details(n), extra=button)
+        title, message = "이미 확인된 민원입니다", f"{_kst(result.acknowledged_at)}에 확인되었습니다."
+    else:
+        title, message = "당직 민원 확인", "문자를 받았으면 '확인'을 눌러 주세요. 도착·완료 때도 이 화면을 쓰세요."
+    return _page(title, message, details=_details(result.notification), extra=_form(result))
 
 
 @router.post("/ack/{token}", response_class=HTMLResponse, responses=HTML_ONLY,
-             summary="Confirm the notification (once)")
+             summary="Record a button (response=accepted|on_site|done, optional note); each once")
 async def ack_confirm(token: str, request: Request) -> HTMLResponse:
-    """Marks the notification acknowledged and announces it; a second press only says it was done."""
+    """A form post (``application/x-www-form-urlencoded``): ``response`` (default ``accepted``) and
+    ``note`` (at most 500 characters). The first tap acknowledges the notification; a repeated tap
+    only says when it was recorded."""
+    form = await _form_fields(request)
+    if form is None:
+        return _page(*TOO_LONG, status=422)
+    response = form.get("response") or "accepted"
+    if response not in handlers.RESPONSE_LABELS:
+        return _page("알 수 없는 버튼입니다", "확인, 도착, 완료 가운데 하나를 눌러 주세요.", status=422)
+    try:
+        note = handlers.clean_note(form.get("note"))
+    except ValueError:
+        return _page(*TOO_LONG, status=422)
     async with request.app.state.runtime.pool.acquire() as conn, conn.transaction():
-        result = await handlers.acknowledge(conn, token)
+        result = await handlers.respond(conn, token, response, note)
     if result.outcome == "unknown":
         return _page(*UNKNOWN, status=404)
-    n = result.notification
     if result.outcome == "expired":
-        return _page(*EXPIRED, details=_details(n), status=410)
+        return _expired(request, result)
+    label = handlers.RESPONSE_LABELS[response]
     if result.outcome == "already":
-        return _page("이미 확인된 민원입니다", f"{_kst(result.acknowledged_at)}에 이미 확인되었습니다.",
-                     details=_details(n))
-    return _page("확인되었습니다", "당직실에 확인 사실이 전달되었습니다. 감사합니다.", details=_details(n))
+        at = result.responses[response]["responded_at"]
+        title, message = ALREADY[response], f"{_kst(at)}에 '{label}'이(가) 이미 기록되었습니다. 다시 누르지 않아도 됩니다."
+    else:
+        title, message = DONE_MESSAGES[response]
+    return _page(title, message, details=_details(result.notification), extra=_form(result))
+
+
+async def _form_fields(request: Request) -> dict[str, str] | None:
+    """The posted form (url-encoded, no multipart dependency); an empty body is {}, too large None."""
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return None
+    fields = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    return {k: v[0] for k, v in fields.items() if v}
+
+
+def _expired(request: Request, result: handlers.AckResult) -> HTMLResponse:
+    hours = f"{request.app.state.settings.ack_ttl_hours:g}"
+    title, message = EXPIRED
+    return _page(title, message.format(hours=hours), details=_details(result.notification), status=410)
 
 
 def _kst(at: datetime | None) -> str:
@@ -73,6 +116,27 @@ def _details(n: Any) -> list[tuple[str, str]]:
         ("장소", n["place"]),
         ("요청 시각", _kst(n["created_at"])),
     ]
+
+
+def _form(result: handlers.AckResult) -> str:
+    """The note and the three buttons; a recorded one shows its time and is disabled."""
+    buttons = []
+    for value, label in handlers.RESPONSE_LABELS.items():
+        done = result.responses.get(value)
+        if done is not None:
+            buttons.append(f'<button type="submit" name="response" value="{value}" class="b-{value} done" disabled>'
+                           f'{label} ✓<small>{_kst(done["responded_at"])[11:]}</small></button>')
+        else:
+            buttons.append(f'<button type="submit" name="response" value="{value}" class="b-{value}">{label}</button>')
+    notes = "".join(
+        f"<li><b>{handlers.RESPONSE_LABELS[k]}</b> {escape(r['note'])}</li>"
+        for k, r in result.responses.items() if r["note"])
+    kept = f'<ul class="notes">{notes}</ul>' if notes else ""
+    return (f'{kept}<form method="post">'
+            f'<label for="note">메모 (선택, {handlers.NOTE_MAX}자까지)</label>'
+            f'<textarea id="note" name="note" maxlength="{handlers.NOTE_MAX}" rows="3" '
+            f'placeholder="예: 맨홀 뚜껑 임시 조치함"></textarea>'
+            f'<div class="buttons">{"".join(buttons)}</div></form>')
 
 
 def _page(title: str, message: str, *, details: list[tuple[str, str]] | None = None, extra: str = "",
@@ -90,7 +154,14 @@ main{{max-width:28rem;margin:0 auto;padding:1.5rem 1rem}}
 h1{{font-size:1.4rem;margin:0 0 .5rem}} p{{font-size:1.05rem;line-height:1.5}}
 dl{{background:#fff;border-radius:.75rem;padding:1rem;display:grid;grid-template-columns:auto 1fr;gap:.5rem 1rem}}
 dt{{color:#555}} dd{{margin:0;font-weight:600;word-break:keep-all}}
-button{{width:100%;font-size:1.25rem;padding:1rem;border:0;border-radius:.75rem;background:#1d4ed8;color:#fff}}
+label{{display:block;font-weight:600;margin:1rem 0 .25rem}}
+textarea{{box-sizing:border-box;width:100%;font-size:1.05rem;padding:.6rem;border:1px solid #bbb;border-radius:.5rem}}
+.buttons{{display:grid;grid-template-columns:repeat(3,1fr);gap:.6rem;margin-top:1rem}}
+button{{min-height:4.5rem;font-size:1.4rem;font-weight:700;border:0;border-radius:.75rem;color:#fff}}
+button small{{display:block;font-size:.8rem;font-weight:400}}
+.b-accepted{{background:#1d4ed8}} .b-on_site{{background:#b45309}} .b-done{{background:#15803d}}
+button.done{{opacity:.55}}
+.notes{{background:#fff;border-radius:.75rem;padding:.75rem 1rem .75rem 2rem}}
 </style></head>
 <body><main><h1>{escape(title)}</h1><p>{escape(message)}</p>{facts}{extra}</main></body></html>
 """

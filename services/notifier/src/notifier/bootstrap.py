@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -11,7 +10,7 @@ from fastapi import FastAPI
 from sunmoon.crypto import FieldCipher, load_keyring
 from sunmoon.runtime import Runtime, health_routes, lifespan
 
-from . import ack, api
+from . import ack, api, delivery, escalation
 from .providers import ProviderFactory, build_provider_factory
 from .sender import SmsSender
 from .settings import NotifierSettings
@@ -35,17 +34,13 @@ def create_app(settings: NotifierSettings, cipher: FieldCipher | None = None,
     provider_for = provider_for or build_provider_factory(settings.sms_provider, cipher, settings)
 
     async def sms_sender(runtime: Runtime, stop: asyncio.Event) -> None:
-        sender = SmsSender(runtime.pool, provider_for, cipher, dsn=settings.database_url,
-                           sender_number=settings.sender_number,
-                           ack_ttl=timedelta(hours=settings.ack_ttl_hours),
-                           poll_interval=settings.sender_poll_interval,
-                           max_attempts=settings.sender_max_attempts)
+        sender = SmsSender.from_settings(runtime.pool, provider_for, cipher, settings)  # failover, retries: settings
         app.state.sender = sender
         await sender.run(stop)
 
     def make_runtime(_app: FastAPI) -> Runtime:
         return Runtime(settings, migrations_dir=MIGRATIONS, subscriptions=subscriptions(settings.public_url),
-                       background=[sms_sender])
+                       background=[sms_sender, escalation.job(settings), delivery.job(settings, cipher)])
 
     app = FastAPI(title="Sun to Moon — notifier", version="1.0.0", description=DESCRIPTION,
                   lifespan=lifespan(make_runtime))

@@ -3,6 +3,11 @@
 Every one of the fifteen complaint types is covered; road damage in the northern
 읍·면 goes to its own team, and the duty supervisors (당직 총괄) take whatever no
 other team has anybody on call for.
+
+Shifts (see roster.py): in every team the first worker is the primary on weekday nights and in
+office hours and the second on weekends; on public holidays the first is primary again, with
+the other duty supervisor (so each kind has its own crew). The duty supervisors 안재성
+(w-duty-1, weekdays) and 송미경 (w-duty-2, weekends and holidays) supervise every team.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from sunmoon.events.classifier import COMPLAINT_TYPES
 
 from .domain import Team, Worker
 from .handlers import RosterEntry
+from .roster import Shift
 
 NORTH = ("통진읍", "월곶면", "하성면", "대곶면", "양촌읍")
 
@@ -52,3 +58,22 @@ ENTRIES: list[RosterEntry] = [
     RosterEntry(Worker(id=wid, team_id=team, role=role), name=name, phone=phone)  # type: ignore[arg-type]
     for wid, team, role, name, phone in _PEOPLE
 ]
+
+
+def _shifts() -> list[Shift]:
+    out = []
+    for team in TEAMS:
+        first, second = [e.worker.id for e in ENTRIES if e.worker.team_id == team.id]
+        if team.fallback:  # the duty supervisors stand in for each other
+            crews = {"day": (first, second, None), "weekday_night": (first, second, None),
+                     "weekend": (second, first, None), "holiday": (second, first, None)}
+        else:
+            crews = {"day": (first, second, "w-duty-1"), "weekday_night": (first, second, "w-duty-1"),
+                     "weekend": (second, first, "w-duty-2"), "holiday": (first, second, "w-duty-2")}
+        for kind, (primary, backup, supervisor) in crews.items():
+            out.append(Shift(id=0, team_id=team.id, kind=kind, on_date=None, primary=primary, backup=backup,
+                             supervisor=supervisor))
+    return out
+
+
+SHIFTS: list[Shift] = _shifts()

@@ -1,8 +1,10 @@
 """The notifier's pure rules: who is texted, what the text says, how it is counted. No I/O here.
 
 SMS length is counted in EUC-KR bytes, as Korean gateways do: up to 90 bytes is an
-SMS, longer is an LMS (at most 2,000 bytes). Characters EUC-KR cannot encode (emoji)
-make a send fail, so they are replaced by "?" before anything is counted or sent.
+SMS, longer is an LMS (at most 2,000 bytes). Characters EUC-KR cannot encode (emoji,
+Hangul syllables outside KS X 1001's 2,350) make a send fail, so each run of them is
+replaced by one "?" before anything is counted or sent; control characters (tabs, line
+breaks, zero-width marks) become a space, since gateways refuse non-printable text.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -19,6 +22,8 @@ from sunmoon.events.classifier import COMPLAINT_TYPES, URGENCY_LABELS
 
 SMS_MAX_BYTES = 90
 LMS_MAX_BYTES = 2000
+SUBJECT_MAX_BYTES = 40  # LMS subject (Solapi: 한글 20자; SENS keeps it short too)
+_JOINERS = frozenset("\u200d\ufe0e\ufe0f") | frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))  # ZWJ, VS, skin tones
 HEADER = "[당직]"
 SEPARATOR = " / "
 UNKNOWN_PLACE = "위치 미상"
@@ -37,12 +42,57 @@ MessageKind = Literal["SMS", "LMS"]
 
 # -- text ------------------------------------------------------------------------------
 def euc_kr_safe(text: str) -> str:
-    """The text with every character EUC-KR cannot encode replaced by '?'."""
-    return text.encode("euc-kr", errors="replace").decode("euc-kr")
+    """The text as a Korean gateway accepts it: EUC-KR only, printable only.
+
+    A run of characters EUC-KR cannot encode (an emoji with its variation selector or
+    zero-width joiners counts as one run) becomes a single '?'; control and format
+    characters become a space.
+    """
+    out: list[str] = []
+    unencodable = False
+    for ch in text:
+        if ch in _JOINERS:
+            continue  # emoji glue (joiner, variation selector, skin tone): never sent on its own
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            out.append(" ")
+            unencodable = False
+            continue
+        if not _euc_kr_char(ch):
+            if not unencodable:
+                out.append("?")
+            unencodable = True
+            continue
+        out.append(ch)
+        unencodable = False
+    return "".join(out)
+
+
+def _euc_kr_char(ch: str) -> bool:
+    """One character of KS X 1001 (or ASCII). Python's codec would also write the 8,822 Hangul
+    syllables outside KS X 1001 as 8-byte jamo make-up sequences; gateways take neither."""
+    try:
+        return len(ch.encode("euc-kr")) <= 2
+    except UnicodeEncodeError:
+        return False
 
 
 def euc_kr_bytes(text: str) -> int:
     return len(euc_kr_safe(text).encode("euc-kr"))
+
+
+def sendable(text: str) -> bool:
+    """True when ``text`` can go to a gateway as it is (EUC-KR, printable, at most 2,000 bytes)."""
+    try:
+        size = len(text.encode("euc-kr"))
+    except UnicodeEncodeError:
+        return False
+    return size <= LMS_MAX_BYTES and euc_kr_safe(text) == text
+
+
+def sms_subject(text: str) -> str:
+    """The LMS subject: the text's first part (``[당직] 긴급 하수·배수·침수``), at most 40 bytes."""
+    first = euc_kr_safe(text).split(SEPARATOR, 1)[0].strip()
+    return cut_to_bytes(first, SUBJECT_MAX_BYTES) or HEADER
 
 
 def kind_for(size_bytes: int) -> MessageKind:
@@ -168,9 +218,9 @@ def idempotency_key(complaint_id: object, worker_id: str, stage: str = "primary"
     return f"{complaint_id}:{worker_id}:{stage}"
 
 
-def retry_delay(attempts: int) -> float:
+def retry_delay(attempts: int, base: float = 5.0, cap: float = 600.0) -> float:
     """Seconds before the next try after ``attempts`` failed sends: 5, 10, 20 ... at most 10 min."""
-    return float(min(5 * 2 ** max(attempts - 1, 0), 600))
+    return float(min(base * 2 ** min(max(attempts - 1, 0), 30), cap))
 
 
 # -- roster ----------------------------------------------------------------------------------

@@ -76,39 +76,175 @@ async def insert_notification(conn: asyncpg.Connection, row: dict[str, Any]) -> 
     )
 
 
+_SEND_COLUMNS = (
+    "n.id, n.complaint_id, n.worker_id, n.role, n.idempotency_key, n.text, n.message_kind, n.size_bytes,"
+    " n.attempts, n.provider_attempts, n.failover, n.provider, n.provider_request_id, n.provider_message_id,"
+    " n.ack_token_hash, n.send_started_at, n.status, t.name AS team_name, w.phone_enc"
+)
+_SEND_FROM = "FROM notifications n JOIN workers w ON w.id = n.worker_id JOIN teams t ON t.id = n.team_id"
+
+
 async def claim_pending(conn: asyncpg.Connection) -> asyncpg.Record | None:
-    """The oldest notification due for sending, locked; skipped by other senders."""
+    """The oldest notification due for sending, locked; skipped by other senders.
+
+    A notification with an attempt in flight (``delivery_status = 'sending'``) is never
+    claimed here: it is reconciled with the gateway first (:func:`claim_in_doubt`).
+    """
     return await conn.fetchrow(
-        "SELECT n.id, n.complaint_id, n.worker_id, n.role, n.idempotency_key, n.text, n.message_kind,"
-        " n.size_bytes, n.attempts, t.name AS team_name, w.phone_enc"
-        " FROM notifications n JOIN workers w ON w.id = n.worker_id JOIN teams t ON t.id = n.team_id"
+        f"SELECT {_SEND_COLUMNS} {_SEND_FROM}"
         " WHERE n.status = 'pending' AND n.next_attempt_at <= now()"
+        " AND n.delivery_status IS DISTINCT FROM 'sending'"
         " ORDER BY n.next_attempt_at, n.created_at LIMIT 1 FOR UPDATE OF n SKIP LOCKED"
     )
 
 
-async def mark_sent(conn: asyncpg.Connection, notification_id: uuid.UUID, *, provider: str,
-                    message_id: str | None, token_hash: bytes, expires_at: datetime, sent_at: datetime) -> None:
-    await conn.execute(
-        "UPDATE notifications SET status = 'sent', attempts = attempts + 1, last_error = NULL,"
-        " provider = $2, provider_message_id = $3, ack_token_hash = $4, ack_expires_at = $5, sent_at = $6"
-        " WHERE id = $1",
-        notification_id, provider, message_id, token_hash, expires_at, sent_at,
+async def claim_in_doubt(conn: asyncpg.Connection, limit: int = 20) -> list[asyncpg.Record]:
+    """Attempts recorded as in flight whose check is due, locked; the caller skips those a live
+    sender still holds (:func:`try_lock_attempt`)."""
+    return await conn.fetch(
+        f"SELECT {_SEND_COLUMNS} {_SEND_FROM}"
+        " WHERE n.delivery_status = 'sending' AND n.next_attempt_at <= now()"
+        " ORDER BY n.next_attempt_at LIMIT $1 FOR UPDATE OF n SKIP LOCKED",
+        limit,
     )
 
 
-async def mark_retry(conn: asyncpg.Connection, notification_id: uuid.UUID, error: str, delay_s: float) -> None:
+async def begin_attempt(conn: asyncpg.Connection, notification_id: uuid.UUID, *, provider: str,
+                        token_hash: bytes, expires_at: datetime, check_after_s: float) -> datetime:
+    """Record the attempt before the gateway is called: provider, token hash, 'sending'.
+
+    Committed on its own, so a crash after the gateway call leaves a trace that forbids a
+    blind resend. ``next_attempt_at`` becomes the time to ask the gateway if it stays so.
+    """
+    return await conn.fetchval(
+        "UPDATE notifications SET delivery_status = 'sending', send_started_at = now(), provider = $2,"
+        " ack_token_hash = $3, ack_expires_at = $4, next_attempt_at = now() + make_interval(secs => $5)"
+        " WHERE id = $1 RETURNING send_started_at",
+        notification_id, provider, token_hash, expires_at, check_after_s,
+    )
+
+
+async def mark_sent(conn: asyncpg.Connection, notification_id: uuid.UUID, *, provider: str,
+                    message_id: str | None, request_id: str | None, sent_at: datetime,
+                    expires_at: datetime) -> None:
+    """The gateway has it. (A worker may already have acknowledged an attempt found late.)"""
     await conn.execute(
-        "UPDATE notifications SET attempts = attempts + 1, last_error = $2,"
-        " next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1",
+        "UPDATE notifications SET status = CASE WHEN status = 'pending' THEN 'sent' ELSE status END,"
+        " delivery_status = 'sent', attempts = attempts + 1, provider_attempts = provider_attempts + 1,"
+        " last_error = NULL, provider = $2, provider_message_id = $3, provider_request_id = $4, sent_at = $5,"
+        " ack_expires_at = $6 WHERE id = $1",
+        notification_id, provider, message_id, request_id, sent_at, expires_at,
+    )
+
+
+async def mark_retry(conn: asyncpg.Connection, notification_id: uuid.UUID, error: str, delay_s: float,
+                     *, switch_to_failover: bool = False) -> None:
+    """A failed attempt that certainly did not go out: try again after ``delay_s`` (on the
+    failover provider from now on when ``switch_to_failover``)."""
+    await conn.execute(
+        "UPDATE notifications SET attempts = attempts + 1, last_error = $2, delivery_status = NULL,"
+        " next_attempt_at = now() + make_interval(secs => $3),"
+        " provider_attempts = CASE WHEN $4 THEN 0 ELSE provider_attempts + 1 END,"
+        " failover = failover OR $4 WHERE id = $1",
+        notification_id, error[:1000], delay_s, switch_to_failover,
+    )
+
+
+async def keep_in_doubt(conn: asyncpg.Connection, notification_id: uuid.UUID, error: str, delay_s: float) -> None:
+    """The gateway could not tell yet whether the attempt went out: ask again later, send nothing."""
+    await conn.execute(
+        "UPDATE notifications SET last_error = $2, next_attempt_at = now() + make_interval(secs => $3)"
+        " WHERE id = $1",
         notification_id, error[:1000], delay_s,
     )
 
 
-async def mark_failed(conn: asyncpg.Connection, notification_id: uuid.UUID, error: str) -> None:
+async def mark_failed(conn: asyncpg.Connection, notification_id: uuid.UUID, error: str,
+                      *, delivery_status: str = "failed", count_attempt: bool = True) -> None:
+    """Finally failed ('failed') or given up on an uncertain attempt ('unknown')."""
     await conn.execute(
-        "UPDATE notifications SET status = 'failed', attempts = attempts + 1, last_error = $2 WHERE id = $1",
-        notification_id, error[:1000],
+        "UPDATE notifications SET status = CASE WHEN status IN ('pending', 'sent') THEN 'failed' ELSE status END,"
+        " attempts = attempts + $4::int, last_error = $2, delivery_status = $3, failed_at = now(),"
+        " next_attempt_at = now() WHERE id = $1",
+        notification_id, error[:1000], delivery_status, int(count_attempt),
+    )
+
+
+ATTEMPT_LOCK_CLASS = 0x534D53  # 'SMS': pg_advisory_lock(class, key) of an attempt in flight
+
+
+def attempt_lock_key(notification_id: uuid.UUID) -> int:
+    return int.from_bytes(notification_id.bytes[:4], "big", signed=True)
+
+
+async def try_lock_attempt(conn: asyncpg.Connection, notification_id: uuid.UUID, *, session: bool) -> bool:
+    """The lock a live sender holds on its attempt while it talks to the gateway.
+
+    Session-level for the sender (taken before 'sending' commits, kept across the gateway
+    call, gone with the connection if the process dies); transaction-level for the
+    reconciler, which leaves alone every attempt a living process still owns.
+    """
+    fn = "pg_try_advisory_lock" if session else "pg_try_advisory_xact_lock"
+    return await conn.fetchval(f"SELECT {fn}($1, $2)", ATTEMPT_LOCK_CLASS, attempt_lock_key(notification_id))
+
+
+async def unlock_attempt(conn: asyncpg.Connection, notification_id: uuid.UUID) -> None:
+    await conn.execute("SELECT pg_advisory_unlock($1, $2)", ATTEMPT_LOCK_CLASS, attempt_lock_key(notification_id))
+
+
+# -- delivery results ------------------------------------------------------------------------
+async def claim_unconfirmed(conn: Db, providers: list[str], *, recheck_s: float, max_age_s: float,
+                            limit: int) -> list[asyncpg.Record]:
+    """Sent notifications whose delivery the gateway has not confirmed, due for a check.
+
+    Claiming stamps ``delivery_checked_at``: that is the lease, so replicas (and the next
+    round) leave these alone for ``recheck_s`` while the gateway is asked outside any
+    transaction.
+    """
+    return await conn.fetch(
+        "WITH due AS (SELECT n.id FROM notifications n"
+        "  WHERE n.delivery_status = 'sent' AND n.provider = ANY($1::text[])"
+        "  AND n.sent_at > now() - make_interval(secs => $3)"
+        "  AND (n.delivery_checked_at IS NULL OR n.delivery_checked_at <= now() - make_interval(secs => $2))"
+        "  ORDER BY n.delivery_checked_at NULLS FIRST, n.sent_at LIMIT $4 FOR UPDATE OF n SKIP LOCKED)"
+        " UPDATE notifications n SET delivery_checked_at = now(), delivery_checks = n.delivery_checks + 1"
+        " FROM due, workers w WHERE n.id = due.id AND w.id = n.worker_id"
+        " RETURNING n.id, n.complaint_id, n.worker_id, n.role, n.idempotency_key, n.provider,"
+        " n.provider_request_id, n.provider_message_id, n.ack_token_hash, n.sent_at, n.attempts, w.phone_enc",
+        providers, recheck_s, max_age_s, limit,
+    )
+
+
+async def mark_delivered(conn: asyncpg.Connection, notification_id: uuid.UUID, *, at: datetime,
+                         message_id: str | None) -> bool:
+    """The phone has it; False when another check got there first."""
+    return await conn.fetchval(
+        "UPDATE notifications SET delivery_status = 'delivered', delivered_at = $2,"
+        " provider_message_id = coalesce($3, provider_message_id)"
+        " WHERE id = $1 AND delivery_status = 'sent' RETURNING true",
+        notification_id, at, message_id,
+    ) or False
+
+
+async def mark_undelivered(conn: asyncpg.Connection, notification_id: uuid.UUID, *, reason: str,
+                           message_id: str | None) -> bool:
+    """The carrier reported a failure: the worker did not get the text."""
+    return await conn.fetchval(
+        "UPDATE notifications SET delivery_status = 'failed', failed_at = now(), last_error = $2,"
+        " status = CASE WHEN status IN ('pending', 'sent') THEN 'failed' ELSE status END,"
+        " provider_message_id = coalesce($3, provider_message_id)"
+        " WHERE id = $1 AND delivery_status = 'sent' RETURNING true",
+        notification_id, reason[:1000], message_id,
+    ) or False
+
+
+async def note_delivery_check(conn: Db, notification_id: uuid.UUID, *, message_id: str | None = None,
+                              error: str | None = None) -> None:
+    """Still on its way (or the gateway could not answer): remember what was learnt."""
+    await conn.execute(
+        "UPDATE notifications SET provider_message_id = coalesce($2, provider_message_id),"
+        " last_error = coalesce($3, last_error) WHERE id = $1",
+        notification_id, message_id, error[:1000] if error else None,
     )
 
 
@@ -164,6 +300,10 @@ async def record_console_sms(conn: asyncpg.Connection, *, idempotency_key: str, 
     if new_id is not None:
         return new_id, True
     return await conn.fetchval("SELECT id FROM sms_messages WHERE idempotency_key = $1", idempotency_key), False
+
+
+async def console_sms_id(conn: Db, idempotency_key: str) -> int | None:
+    return await conn.fetchval("SELECT id FROM sms_messages WHERE idempotency_key = $1", idempotency_key)
 
 
 async def list_console_sms(pool: Db, *, limit: int, offset: int) -> list[asyncpg.Record]:

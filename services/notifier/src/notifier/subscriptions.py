@@ -1,6 +1,6 @@
 """The notifier's routing table: what it consumes, under which durable name."""
 
-from sunmoon.events import DISPATCH_REQUESTED
+from sunmoon.events import DISPATCH_REQUESTED, STATUS_CHANGED, SURGE_DETECTED
 from sunmoon.messaging import Subscription
 
 from . import handlers
@@ -10,4 +10,6 @@ def subscriptions(public_url: str) -> list[Subscription]:
     return [
         Subscription(DISPATCH_REQUESTED.subject, "notifier-complaint-dispatch_requested",
                      handlers.make_dispatch_handler(public_url)),
+        Subscription(SURGE_DETECTED.subject, "notifier-surge-detected", handlers.make_surge_handler(public_url)),
+        Subscription(STATUS_CHANGED.subject, "notifier-complaint-status_changed", handlers.on_status_changed),
     ]

@@ -14,7 +14,7 @@ from sunmoon.crypto import FieldCipher
 from sunmoon.logging import get_logger
 
 from .. import domain, repository
-from . import OutgoingSms, ProviderResult
+from . import Found, OutgoingSms, ProviderResult, SentRef
 
 log = get_logger(__name__)
 TABLE, COLUMN = "sms_messages", "recipient_phone"
@@ -22,6 +22,8 @@ TABLE, COLUMN = "sms_messages", "recipient_phone"
 
 class ConsoleProvider:
     name = "console"
+    tracks_delivery = False  # nothing leaves the building: there is no delivery to report
+    settle_seconds = 0.0  # its record commits with "sent" or not at all: an interrupted attempt is clear at once
 
     def __init__(self, conn: Any, cipher: FieldCipher) -> None:
         self.conn, self.cipher = conn, cipher
@@ -37,3 +39,8 @@ class ConsoleProvider:
                  sms_id=sms_id, idempotency_key=message.idempotency_key, kind=message.kind,
                  bytes=message.size_bytes, text=domain.hide_token(message.text))
         return ProviderResult(provider=self.name, message_id=f"console-{sms_id}", duplicate=not fresh)
+
+    async def lookup(self, ref: SentRef) -> Found | None:
+        """Whether an interrupted attempt was recorded: its record committed with "sent" or not at all."""
+        sms_id = await repository.console_sms_id(self.conn, ref.idempotency_key)
+        return Found(message_id=f"console-{sms_id}") if sms_id is not None else None

@@ -164,7 +164,8 @@ def _to_out(row: Any, cipher: FieldCipher) -> ComplaintOut:
             suggested_type=row["suggested_type"], needs_review=row["needs_review"],
             candidates=[Candidate(type=c["type"], type_label=COMPLAINT_TYPES.get(c["type"], c["type"]),
                                   probability=c["probability"]) for c in row["candidates"] or []],
-            corrected=row["corrected_at"] is not None,
+            corrected=row["corrected_at"] is not None, weather=row["weather"],
+            weather_raised=row["weather_raised"],
         )
     return ComplaintOut(
         id=row["id"], status=row["status"], channel=row["channel"], description=row["description"],

@@ -105,7 +105,9 @@ def make_classified_handler(cipher: FieldCipher, *, auto_dispatch: bool):
             return
         suggestion = {"suggested_type": event.type, "suggested_urgency": event.urgency,
                       "confidence": event.confidence, "model_version": event.model_version,
-                      "candidates": [c.model_dump(mode="json") for c in event.candidates]}
+                      "candidates": [c.model_dump(mode="json") for c in event.candidates],
+                      "weather": event.weather.model_dump(mode="json") if event.weather else None,
+                      "weather_raised": event.weather_raised}
         if row["corrected_at"] is not None:  # the officer has decided already
             await repository.set_fields(conn, row["id"], **suggestion)
             return

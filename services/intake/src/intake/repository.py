@@ -12,7 +12,7 @@ _COLUMNS = (
     "id, received_at, created_at, updated_at, channel, description, address, district, lat, lon, "
     "complainant_name_enc, complainant_phone_enc, status, type, urgency, department, confidence, "
     "model_version, classified_at, dispatched_at, acknowledged_at, resolved_at, resolution_note, "
-    "suggested_type, suggested_urgency, needs_review, candidates, corrected_at"
+    "suggested_type, suggested_urgency, needs_review, candidates, corrected_at, weather, weather_raised"
 )
 
 

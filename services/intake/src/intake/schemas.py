@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -109,6 +109,12 @@ class Classification(BaseModel):
                                            "(POST /api/v1/complaints/{id}/classification)")
     candidates: list[Candidate] = Field(description="The model's three most likely types, best first")
     corrected: bool = Field(description="An officer set the type")
+    weather: dict[str, Any] | None = Field(
+        default=None, description="The weather at the complaint's place and time when it was classified: "
+                                  "temperature_c, precipitation_mm, precipitation_type, wind_speed_ms, "
+                                  "warnings in force (e.g. 호우경보), hazards, simulated; known=false when no "
+                                  "recent observation was available")
+    weather_raised: bool = Field(default=False, description="The weather raised the urgency one step")
 
 
 class ReclassifyIn(BaseModel):

@@ -16,6 +16,7 @@ up: deps ## start NATS, PostgreSQL (unless NATS_URL/DATABASE_URL are set) and th
 	@$(UV) run --frozen --no-sync python -m devstack $(ARGS)
 
 test: deps ## run the whole test suite (servers from DATABASE_URL/NATS_URL, testcontainers, or started here)
+	@./scripts/ensure-chromium.sh >/dev/null || echo "no Chromium: the browser tests will say why they skip"
 	@$(UV) run --frozen --no-sync pytest $(PYTEST_ARGS)
 
 evaluate: deps ## score the classifier on a labelled CSV: make evaluate FILE=path.csv (columns text,category[,urgency])

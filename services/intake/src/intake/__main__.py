@@ -6,6 +6,7 @@ from sunmoon.cli import run_uvicorn, service_main
 
 from .bootstrap import MIGRATIONS, create_app
 from .settings import IntakeSettings
+from .web import cli as desk_cli
 
 
 async def _rotate(settings: IntakeSettings, args) -> int:
@@ -35,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         serve=lambda s: run_uvicorn(create_app(s), s),
         migrations_dir=MIGRATIONS,
         extra={"rotate-keys": ("re-encrypt callers' names and phones under the newest key in SUNMOON_DATA_KEYS",
-                               _rotate_args, _rotate)},
+                               _rotate_args, _rotate),
+               "create-user": (desk_cli.HELP, desk_cli.add_args, desk_cli.run)},
         argv=argv,
     )
 

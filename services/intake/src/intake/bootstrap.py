@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from sunmoon.crypto import FieldCipher, load_keyring
 from sunmoon.runtime import Runtime, health_routes, lifespan
 
-from . import api
+from . import api, web
 from .settings import IntakeSettings
 from .subscriptions import subscriptions
 
@@ -35,6 +35,7 @@ def create_app(settings: IntakeSettings, cipher: FieldCipher | None = None) -> F
     app.state.cipher = cipher
     app.state.settings = settings
     api.install(app)
+    web.install(app)  # the duty officer's desk under /desk (src/intake/web/)
     health_routes(app)
     app.add_middleware(api.BodyLimit, max_bytes=settings.max_body_bytes)
     return app

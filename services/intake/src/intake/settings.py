@@ -14,3 +14,27 @@ class IntakeSettings(ServiceSettings):
     # Foundation policy: every classified complaint is dispatched at once.
     # The officer's desk (hold / re-dispatch) changes this per complaint.
     auto_dispatch: bool = True
+
+    # --- the duty officer's desk (src/intake/web/) ---
+    # The classifier's HTTP API, for the read-only live preview while the officer types (the one synchronous
+    # call between services; everything else travels as events). Unreachable or slow: the desk shows "unknown".
+    classifier_url: str = "http://127.0.0.1:8001"
+    classifier_timeout_seconds: float = 1.5
+    # Base map tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty = no tiles (the gazetteer's points).
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
+    # Sessions: idle expiry and an absolute limit (one night shift); cookies carry the Secure flag unless false
+    # (only for plain-HTTP development on a non-localhost address).
+    session_idle_minutes: int = 60
+    session_max_hours: int = 14
+    cookie_secure: bool = True
+    # Sign-in throttle: after this many failures for one name (or 4x as many from one address) in the window,
+    # further attempts are refused until the window passes.
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    # A complaint is overdue when not yet acknowledged this many minutes after it came in (by urgency; before
+    # classification the "unclassified" limit applies).
+    overdue_minutes_urgent: int = 15
+    overdue_minutes_normal: int = 60
+    overdue_minutes_low: int = 180
+    overdue_minutes_unclassified: int = 10

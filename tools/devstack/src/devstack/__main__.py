@@ -91,8 +91,13 @@ def main(argv: list[str] | None = None) -> int:
         for name in SERVICES:
             out = run_command(name, ["migrate"], envs[name][1]).strip()
             _say(f"{name}: database sunmoon_{name} ready ({out})")
+        desk_login = "(none: --no-seed; create one with `python -m intake create-user`)"
         if not args.no_seed:
             _say("notifier: " + run_command("notifier", ["seed-demo"], envs["notifier"][1]).strip().splitlines()[-1])
+            pw_file = home / "desk-demo-password"
+            run_command("intake", ["create-user", "--role", "supervisor", "--update", "--password-file",
+                                   str(pw_file), "demo"], envs["intake"][1])
+            desk_login = f"demo / {pw_file.read_text().strip()}"
 
         logs = home / "logs"
         for name in SERVICES:
@@ -104,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         intake = services[0].url
         _say("all five services are up.")
         print(f"""
+  Officer's desk .... {intake}/desk/   (sign in: {desk_login})
   Intake API ........ {intake}/api/v1/complaints   (OpenAPI docs: {intake}/docs)
   Classifier ........ {services[1].url}/docs
   Notifier .......... {services[2].url}/docs     (SMS sent by the console provider: {services[2].url}/api/v1/sms)

@@ -31,3 +31,18 @@ def append_result(text: str) -> Path:
     with RESULTS.open("a", encoding="utf-8") as fh:
         fh.write("\n" + text)
     return RESULTS
+
+
+def publish_result(title: str, context: str, columns: list[str], rows: list[tuple], *, write: bool) -> str:
+    """Print one result section (a dated heading, the machine and conditions, a table); append it unless told not."""
+    from datetime import datetime, timezone
+
+    lines = [f"### {title} — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", "",
+             f"Machine: {machine()}. {context}", "",
+             "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if write:
+        print(f"appended to {append_result(text)}")
+    return text

@@ -18,11 +18,10 @@ import statistics
 import sys
 import time
 import tracemalloc
-from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import append_result, machine  # noqa: E402
+from _common import publish_result  # noqa: E402
 
 from classifier import training  # noqa: E402
 from classifier.textmodel import TextModel  # noqa: E402
@@ -89,15 +88,9 @@ def main() -> int:
         ("model in memory (MB, Python heap)", f"{model_bytes / 1e6:.0f}", "—"),
         ("process peak RSS (MB)", f"{rss_after / 1024:.0f} (before loading: {rss_before / 1024:.0f})", "—"),
     ]
-    lines = [f"### Classifier model {model.version} — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", "",
-             f"Machine: {machine()}. Pinned to one core. {len(texts):,} complaints from the corpus "
-             f"(mean {mean_len:.0f} characters), one at a time.", "",
-             "| measure | result | target |", "|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if not args.no_write:
-        print(f"appended to {append_result(text)}")
+    publish_result(f"Classifier model {model.version}",
+                   f"Pinned to one core. {len(texts):,} complaints from the corpus (mean {mean_len:.0f} characters), "
+                   "one at a time.", ["measure", "result", "target"], rows, write=not args.no_write)
     return 0
 
 

@@ -30,7 +30,7 @@ from sunmoon.messaging.consumer import ConsumerStats, run_consumer
 from sunmoon.testing import provide_servers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import append_result, machine  # noqa: E402
+from _common import publish_result  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -104,14 +104,8 @@ def main() -> int:
     args = parser.parse_args()
     results = asyncio.run(run(args.events))
     servers = "DATABASE_URL/NATS_URL" if os.environ.get("DATABASE_URL") else "embedded servers"
-    lines = [f"### Messaging layer — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", "",
-             f"Machine: {machine()}. Servers: {servers}. Events per stage: {args.events}.", "",
-             "| stage | rate |", "|---|---|"]
-    lines += [f"| {k} | {v:,.0f} |" for k, v in results.items()]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if not args.no_write:
-        print(f"appended to {append_result(text)}")
+    publish_result("Messaging layer", f"Servers: {servers}. Events per stage: {args.events}.", ["stage", "rate"],
+                   [(k, f"{v:,.0f}") for k, v in results.items()], write=not args.no_write)
     return 0
 
 

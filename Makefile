@@ -9,7 +9,8 @@ PYTEST_ARGS ?=
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-deps: ## install uv (if missing) and the locked dependencies into .venv
+deps: ## install uv (if missing), the system libraries the PDF reports need, and the locked dependencies into .venv
+	@./scripts/ensure-system-deps.sh
 	@$(UV) sync --frozen --all-packages --quiet
 
 up: deps ## start NATS, PostgreSQL (unless NATS_URL/DATABASE_URL are set) and the five services; Ctrl-C stops all

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,6 +10,7 @@ from typing import Any
 
 from sunmoon.events.classifier import COMPLAINT_TYPES, URGENCY_LABELS
 from sunmoon.events.intake import STATUS_ORDER
+from sunmoon.events.reporting import ComplaintState
 
 UNCLASSIFIED = "unclassified"
 DEFAULT_RANGE = timedelta(hours=24)
@@ -66,3 +68,53 @@ def summarize(groups: Iterable[tuple[str, str | None, str | None, int]]) -> dict
         by_type[type_ or UNCLASSIFIED] = by_type.get(type_ or UNCLASSIFIED, 0) + n
         by_urgency[urgency or UNCLASSIFIED] = by_urgency.get(urgency or UNCLASSIFIED, 0) + n
     return {"total": total, "by_status": by_status, "by_type": by_type, "by_urgency": by_urgency}
+
+
+# -- what the read model keeps of a received complaint ---------------------------------------------
+SUMMARY_LENGTH = 40
+_MASKED_OR_PHONE = re.compile(
+    r"(?<![\d*])(?:\+?82[- ]?)?0\d{1,2}[- .)]?[\d*]{3,4}[- .]?[\d*]{4}(?![\d*])"  # 010-1234-5678, 010-****-5678
+    r"|(?<!\d)\+?\d[\d \-.]{5,}\d(?!\d)"  # a long number (an account, an ID): 7 digits or more, see below
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+
+
+def _number(m: re.Match[str]) -> str:
+    text = m.group(0)
+    return "(번호)" if "*" in text or sum(c.isdigit() for c in text) >= 7 else text
+
+
+def summarize_description(text: str, length: int = SUMMARY_LENGTH) -> str:
+    """A short summary for the duty report: one line, numbers and e-mail addresses removed.
+
+    Intake already masks phone numbers (010-****-5678); the summary drops even the masked
+    form, and any long number or e-mail address, so nothing that identifies a person is kept.
+    """
+    one_line = " ".join(text.split())
+    cleaned = _EMAIL.sub("(메일)", _MASKED_OR_PHONE.sub(_number, one_line))
+    return cleaned if len(cleaned) <= length else cleaned[: length - 1].rstrip() + "…"
+
+
+def round_place(value: float | None) -> float | None:
+    """The place of the problem to 4 decimals (about 11 m): enough to find repeat places."""
+    return None if value is None else round(value, 4)
+
+
+# -- the analytics feed (reporting.analytics.complaint_state.v1) ---------------------------------------
+STATE_FIELDS = (
+    "status", "channel", "type", "urgency", "department", "district", "nx", "ny", "received_at", "classified_at",
+    "dispatched_at", "acknowledged_at", "resolved_at", "sms_count", "warnings", "precipitation_mm",
+    "temperature_c", "weather_raised",
+)
+
+
+def state_of(row: Any) -> dict[str, Any]:
+    """The analytics view of a read-model row: exactly the fields ComplaintState carries."""
+    state = {k: row[k] for k in STATE_FIELDS}
+    state["warnings"] = list(state["warnings"] or [])
+    return state
+
+
+def complaint_state(complaint_id: Any, row: Any, change: str, changed_at: datetime) -> ComplaintState:
+    """Build the feed event from the row; the model forbids any field it does not know (no PII can slip in)."""
+    return ComplaintState(complaint_id=complaint_id, change=change, changed_at=changed_at, **state_of(row))

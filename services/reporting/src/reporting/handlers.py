@@ -3,29 +3,85 @@
 Each runs inside the consumer's transaction (with the inbox row), so a redelivered
 event changes nothing. The complaint row is created by whichever event comes first
 and locked before it is changed, so concurrent consumers never lose an update.
+
+When a complaint's state changed, the handler also writes a ComplaintState event
+(``reporting.analytics.complaint_state.v1``) to the outbox in that same transaction: the
+analytics feed can neither miss a change nor announce one that was rolled back.
 """
 
 from __future__ import annotations
 
-import asyncpg
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
-from sunmoon.events import Envelope
+import asyncpg
+from pydantic import ValidationError
+
+from sunmoon.events import ANALYTICS_COMPLAINT_STATE, Envelope, make_envelope
 from sunmoon.events.classifier import ComplaintClassified, SurgeDetected
 from sunmoon.events.intake import ComplaintReceived, ComplaintReclassified, ComplaintStatusChanged
 from sunmoon.events.notifier import NotificationAcknowledged, NotificationSent
 from sunmoon.events.weather import ObservationRecorded
+from sunmoon.kmagrid import OutsideGrid, to_grid
+from sunmoon.logging import get_logger
+from sunmoon.messaging import add_to_outbox
 
 from . import domain, repository
 
+log = get_logger(__name__)
 
-async def on_complaint_received(conn: asyncpg.Connection, envelope: Envelope, event: ComplaintReceived) -> None:
-    # Only what a report needs: the description, address, coordinates stay with intake.
-    await repository.lock_complaint(conn, event.complaint_id)
-    await repository.set_received(conn, event.complaint_id, event.received_at, event.channel, event.district)
+
+@dataclass(frozen=True)
+class Folding:
+    """What the handlers keep and announce (from the settings; see subscriptions.py)."""
+
+    feed: bool = True  # publish ComplaintState on every change
+    summary: bool = True  # keep a 40-character summary of the description
+
+
+DEFAULT = Folding()
+
+
+async def _announce(conn: asyncpg.Connection, complaint_id: uuid.UUID, before: asyncpg.Record, change: str,
+                    changed_at: datetime, opts: Folding) -> None:
+    """Outbox a ComplaintState if the complaint's analytics view changed (a repeated fact changes nothing)."""
+    if not opts.feed:
+        return
+    after = await repository.get(conn, complaint_id)
+    if domain.state_of(after) == domain.state_of(before):
+        return
+    try:
+        state = domain.complaint_state(complaint_id, after, change, changed_at)
+    except ValidationError as exc:  # e.g. a grid cell out of range: the read model is still right
+        log.warning("complaint state not announced", complaint_id=str(complaint_id), error=str(exc)[:300])
+        return
+    await add_to_outbox(conn, make_envelope(ANALYTICS_COMPLAINT_STATE, state, correlation_id=complaint_id))
+
+
+def _grid(lat: float | None, lon: float | None) -> tuple[int | None, int | None]:
+    if lat is None or lon is None:
+        return None, None
+    try:
+        return to_grid(lat, lon)
+    except OutsideGrid:
+        return None, None
+
+
+async def on_complaint_received(conn: asyncpg.Connection, envelope: Envelope, event: ComplaintReceived,
+                                opts: Folding = DEFAULT) -> None:
+    # No address: the district, the place to ~11 m and a short scrubbed summary are enough for reports.
+    before = await repository.lock_complaint(conn, event.complaint_id)
+    nx, ny = _grid(event.lat, event.lon)
+    await repository.set_received(
+        conn, event.complaint_id, event.received_at, event.channel, event.district,
+        lat=domain.round_place(event.lat), lon=domain.round_place(event.lon), nx=nx, ny=ny,
+        summary=domain.summarize_description(event.description) if opts.summary else None)
+    await _announce(conn, event.complaint_id, before, "received", event.received_at, opts)
 
 
 async def on_complaint_classified(conn: asyncpg.Connection, envelope: Envelope,
-                                  event: ComplaintClassified) -> None:
+                                  event: ComplaintClassified, opts: Folding = DEFAULT) -> None:
     row = await repository.lock_complaint(conn, event.complaint_id)
     shown = row["classification_event_at"]
     if shown is not None and shown > envelope.occurred_at:
@@ -35,6 +91,7 @@ async def on_complaint_classified(conn: asyncpg.Connection, envelope: Envelope,
     if event.weather is not None:
         await repository.set_weather(conn, event.complaint_id, event.weather.model_dump(mode="json"),
                                      event.weather_raised)
+    await _announce(conn, event.complaint_id, row, "classified", envelope.occurred_at, opts)
 
 
 async def on_surge_detected(conn: asyncpg.Connection, envelope: Envelope, event: SurgeDetected) -> None:
@@ -42,7 +99,7 @@ async def on_surge_detected(conn: asyncpg.Connection, envelope: Envelope, event:
 
 
 async def on_complaint_reclassified(conn: asyncpg.Connection, envelope: Envelope,
-                                    event: ComplaintReclassified) -> None:
+                                    event: ComplaintReclassified, opts: Folding = DEFAULT) -> None:
     """An officer's type wins over the classifier's suggestion (it is the newer event)."""
     row = await repository.lock_complaint(conn, event.complaint_id)
     shown = row["classification_event_at"]
@@ -50,15 +107,20 @@ async def on_complaint_reclassified(conn: asyncpg.Connection, envelope: Envelope
         return
     await repository.set_classification(conn, event.complaint_id, type_=event.type, urgency=event.urgency,
                                         department=None, event_at=envelope.occurred_at)
+    await _announce(conn, event.complaint_id, row, "reclassified", event.corrected_at, opts)
 
 
-async def on_status_changed(conn: asyncpg.Connection, envelope: Envelope, event: ComplaintStatusChanged) -> None:
+async def on_status_changed(conn: asyncpg.Connection, envelope: Envelope, event: ComplaintStatusChanged,
+                            opts: Folding = DEFAULT) -> None:
     row = await repository.lock_complaint(conn, event.complaint_id)
     await repository.set_status(conn, event.complaint_id, domain.later_status(row["status"], event.status),
                                 domain.STATUS_STAMPS.get(event.status), event.changed_at)
+    await _announce(conn, event.complaint_id, row, event.status, event.changed_at, opts)
 
 
 async def on_notification_sent(conn: asyncpg.Connection, envelope: Envelope, event: NotificationSent) -> None:
+    # Notifications change no complaint state of their own (intake announces `dispatched`);
+    # the feed carries the new sms_count with the complaint's next change.
     await repository.lock_complaint(conn, event.complaint_id)
     first = await repository.record_notification_sent(conn, {
         "notification_id": event.notification_id, "complaint_id": event.complaint_id, "team": event.team,

@@ -11,7 +11,7 @@ import asyncpg
 _COLUMNS = (
     "complaint_id, received_at, channel, district, status, type, urgency, department,"
     " classification_event_at, classified_at, dispatched_at, acknowledged_at, resolved_at, sms_count, updated_at,"
-    " warnings, weather_raised"
+    " warnings, weather_raised, nx, ny, precipitation_mm, temperature_c"
 )
 _STAMPS = frozenset({"classified_at", "dispatched_at", "acknowledged_at", "resolved_at"})
 
@@ -24,11 +24,14 @@ async def lock_complaint(conn: asyncpg.Connection, complaint_id: uuid.UUID) -> a
 
 
 async def set_received(conn: asyncpg.Connection, complaint_id: uuid.UUID, received_at: datetime,
-                       channel: str, district: str | None) -> None:
+                       channel: str, district: str | None, *, lat: float | None = None, lon: float | None = None,
+                       nx: int | None = None, ny: int | None = None, summary: str | None = None) -> None:
+    """What the received event tells; the grid cell from the place wins over the weather's."""
     await conn.execute(
-        "UPDATE complaints SET received_at = $2, channel = $3, district = $4, updated_at = now()"
+        "UPDATE complaints SET received_at = $2, channel = $3, district = $4, lat = $5, lon = $6,"
+        " nx = COALESCE($7, nx), ny = COALESCE($8, ny), summary = $9, updated_at = now()"
         " WHERE complaint_id = $1",
-        complaint_id, received_at, channel, district,
+        complaint_id, received_at, channel, district, lat, lon, nx, ny, summary,
     )
 
 
@@ -44,8 +47,11 @@ async def set_classification(conn: asyncpg.Connection, complaint_id: uuid.UUID, 
 async def set_weather(conn: asyncpg.Connection, complaint_id: uuid.UUID, weather: dict[str, Any],
                       raised: bool) -> None:
     await conn.execute(
-        "UPDATE complaints SET weather = $2, weather_raised = $3, warnings = $4, updated_at = now()"
-        " WHERE complaint_id = $1", complaint_id, weather, raised, list(weather.get("warnings") or []))
+        "UPDATE complaints SET weather = $2, weather_raised = $3, warnings = $4, precipitation_mm = $5,"
+        " temperature_c = $6, hazards = $7, nx = COALESCE(nx, $8), ny = COALESCE(ny, $9), updated_at = now()"
+        " WHERE complaint_id = $1", complaint_id, weather, raised, list(weather.get("warnings") or []),
+        weather.get("precipitation_mm"), weather.get("temperature_c"), list(weather.get("hazards") or []),
+        weather.get("nx"), weather.get("ny"))
 
 
 async def record_surge(conn: asyncpg.Connection, s: dict[str, Any]) -> None:

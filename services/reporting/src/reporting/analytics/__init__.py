@@ -1,0 +1,1 @@
+"""Analytics over the read model (SQL aggregation, pandas shaping) and their exports."""

@@ -23,6 +23,8 @@ class IntakeSettings(ServiceSettings):
     # Base map tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty = no tiles (the gazetteer's points).
     map_tile_url: str = ""
     map_tile_attribution: str = ""
+    # Where the desk's "분석" link goes: reporting's analytics dashboard (charts, hotspots, response times).
+    dashboard_url: str = "http://127.0.0.1:8004/dashboard"
     # Sessions: idle expiry and an absolute limit (one night shift); cookies carry the Secure flag unless false
     # (only for plain-HTTP development on a non-localhost address).
     session_idle_minutes: int = 60

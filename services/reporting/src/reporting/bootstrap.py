@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from sunmoon.runtime import Runtime, health_routes, lifespan
 
-from . import api, api_analytics, api_reports
+from . import api, api_analytics, api_reports, dashboard
 from .handlers import Folding
 from .reports.service import ReportService
 from .settings import ReportingSettings
@@ -43,5 +43,6 @@ def create_app(settings: ReportingSettings) -> FastAPI:
     api.install(app)
     app.include_router(api_reports.router)
     app.include_router(api_analytics.router)
+    dashboard.install(app)
     health_routes(app)
     return app

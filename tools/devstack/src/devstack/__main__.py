@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
   Classifier ........ {services[1].url}/docs
   Notifier .......... {services[2].url}/docs     (SMS sent by the console provider: {services[2].url}/api/v1/sms)
   Weather ........... {services[3].url}/docs
-  Reporting ......... {services[4].url}/api/v1/summary
+  Reporting ......... {services[4].url}/dashboard   (reports: {services[4].url}/api/v1/reports)
   Logs .............. {'this terminal' if args.verbose else logs}
 
   Press Ctrl-C to stop everything.

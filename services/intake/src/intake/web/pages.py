@@ -26,7 +26,9 @@ User = Annotated[DeskUser, Depends(current_user)]
 
 def _render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     templates = request.app.state.desk.templates
-    return templates.TemplateResponse(request, template, {"user": None, **context}, status_code=status_code)
+    return templates.TemplateResponse(
+        request, template, {"user": None, "dashboard_url": request.app.state.settings.dashboard_url, **context},
+        status_code=status_code)
 
 
 def _cookie_kwargs(request: Request) -> dict[str, Any]:

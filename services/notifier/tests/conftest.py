@@ -73,3 +73,24 @@ async def service(servers, namespace):
                 yield Service(app, settings, client, js, Namespace(namespace), cipher=cipher)
     finally:
         await nc.close()
+
+
+@pytest.fixture
+async def db(servers):
+    """A migrated notifier database with the demo roster and ONE notification queued (not yet sent), for tests
+    that drive the sender directly: (dsn, pool, cipher)."""
+    from sunmoon.db import create_pool, migrate
+
+    from notifier.bootstrap import MIGRATIONS
+
+    dsn = await servers.fresh_database("notifier_sender")
+    await migrate(dsn, MIGRATIONS, label="notifier")
+    pool = await create_pool(dsn)
+    cipher = FieldCipher(KeyRing.generate())
+    async with pool.acquire() as conn, conn.transaction():
+        await handlers.seed_roster(conn, cipher, demo_roster.TEAMS, demo_roster.ENTRIES)
+        event = ComplaintDispatchRequested(complaint_id="7d3c1e8a-0f59-4d38-9a43-0b8f4a2a11aa", type="animal",
+                                           urgency="urgent", address="김포시 운양동 1", district="운양동")
+        await handlers.make_dispatch_handler(PUBLIC_URL)(conn, make_envelope(DISPATCH_REQUESTED, event), event)
+    yield dsn, pool, cipher
+    await pool.close()

@@ -12,14 +12,13 @@ import httpx
 import pytest
 
 from sunmoon.crypto import FieldCipher, KeyRing
-from sunmoon.db import create_pool, migrate
 from sunmoon.events import DISPATCH_REQUESTED, make_envelope
 from sunmoon.events.intake import ComplaintDispatchRequested
 from sunmoon.messaging import Namespace, connect
 from sunmoon.testing.service import ServiceUnderTest, eventually
 
 from notifier import demo_roster, handlers
-from notifier.bootstrap import MIGRATIONS, create_app
+from notifier.bootstrap import create_app
 from notifier.providers.sens import SensProvider
 from notifier.providers.solapi import KEY_FIELD, SolapiProvider
 from notifier.sender import SmsSender
@@ -189,19 +188,6 @@ async def test_every_gateway_failing_alerts_the_duty_officer(service, gateways):
 
 
 # -- a crash between the gateway call and the commit -------------------------------------------------
-@pytest.fixture
-async def db(servers):
-    dsn = await servers.fresh_database("notifier_crash")
-    await migrate(dsn, MIGRATIONS, label="notifier")
-    pool = await create_pool(dsn)
-    cipher = FieldCipher(KeyRing.generate())
-    async with pool.acquire() as conn, conn.transaction():
-        await handlers.seed_roster(conn, cipher, demo_roster.TEAMS, demo_roster.ENTRIES)
-        event = ComplaintDispatchRequested(complaint_id="7d3c1e8a-0f59-4d38-9a43-0b8f4a2a11aa", type="animal",
-                                           urgency="urgent", address="김포시 운양동 1", district="운양동")
-        await handlers.make_dispatch_handler(PUBLIC_URL)(conn, make_envelope(DISPATCH_REQUESTED, event), event)
-    yield dsn, pool, cipher
-    await pool.close()
 
 
 def provider_for(name, sens, solapi):

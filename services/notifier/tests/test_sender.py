@@ -2,30 +2,11 @@
 
 import pytest
 
-from sunmoon.crypto import FieldCipher, KeyRing
-from sunmoon.db import create_pool, migrate
-from sunmoon.events import DISPATCH_REQUESTED, make_envelope
-from sunmoon.events.intake import ComplaintDispatchRequested
 
-from notifier import demo_roster, handlers
-from notifier.bootstrap import MIGRATIONS
 from notifier.providers import ProviderError, build_provider_factory
 from notifier.sender import SmsSender
 
 
-@pytest.fixture
-async def db(servers):
-    dsn = await servers.fresh_database("notifier_sender")
-    await migrate(dsn, MIGRATIONS, label="notifier")
-    pool = await create_pool(dsn)
-    cipher = FieldCipher(KeyRing.generate())
-    async with pool.acquire() as conn, conn.transaction():
-        await handlers.seed_roster(conn, cipher, demo_roster.TEAMS, demo_roster.ENTRIES)
-        event = ComplaintDispatchRequested(complaint_id="7d3c1e8a-0f59-4d38-9a43-0b8f4a2a11aa", type="animal",
-                                           urgency="urgent", address="김포시 운양동 1", district="운양동")
-        await handlers.make_dispatch_handler("http://n.test")(conn, make_envelope(DISPATCH_REQUESTED, event), event)
-    yield dsn, pool, cipher
-    await pool.close()
 
 
 def _sender(dsn, pool, cipher, provider_for=None, **kw):

@@ -16,7 +16,9 @@ the order the states were reached; so the tally keeps, per complaint, the state 
     uv run python examples/analytics_consumer.py --once --json   # catch up, print the tally as JSON, exit
 
 Environment: NATS_URL (default nats://127.0.0.1:4222), NATS_NAMESPACE (the prefix of subjects and
-streams a deployment uses, empty by default). Needs only the ``nats-py`` package.
+streams a deployment uses, empty by default), NATS_USER / NATS_PASSWORD when the server requires them
+(`make up`: user `analytics`, password in $SUNMOON_HOME/nats-credentials/analytics.password; it may read
+only this feed). Needs only the ``nats-py`` package.
 """
 
 from __future__ import annotations
@@ -82,8 +84,11 @@ async def run(args: argparse.Namespace) -> int:
     ns = os.environ.get("NATS_NAMESPACE", "")
     subject = f"{ns}.{SUBJECT}" if ns else SUBJECT
     stream = f"{ns.upper().replace('-', '_')}_REPORTING" if ns else "REPORTING"
+    user = os.environ.get("NATS_USER")  # the `analytics` user may read this feed and nothing else
+    auth = {"user": user, "password": os.environ.get("NATS_PASSWORD", ""), "inbox_prefix": f"_INBOX_{user}"} \
+        if user else {}
     nc = await nats.connect(os.environ.get("NATS_URL", "nats://127.0.0.1:4222"), name="analytics-consumer",
-                            max_reconnect_attempts=-1)
+                            max_reconnect_attempts=-1, **auth)
     js = nc.jetstream()
     config = ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, filter_subject=subject,
                             deliver_policy=DeliverPolicy.NEW if args.new else DeliverPolicy.ALL,

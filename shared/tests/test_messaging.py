@@ -1,7 +1,11 @@
 """The messaging layer on real PostgreSQL and real NATS JetStream."""
 
+import argparse
 import asyncio
+import subprocess
+import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +15,9 @@ from sunmoon.events import COMPLAINT_RECEIVED, make_envelope
 from sunmoon.events.intake import ComplaintReceived
 from sunmoon.messaging import Namespace, OutboxRelay, Subscription, add_to_outbox, connect, ensure_streams
 from sunmoon.messaging.consumer import ConsumerStats, run_consumer
+from sunmoon.messaging.outbox import republish_window
+from sunmoon import reconcile
+from sunmoon.settings import ServiceSettings
 
 EMPTY = Path(__file__).parent / "no_migrations"
 
@@ -166,3 +173,97 @@ async def test_transient_failure_is_retried_then_dead_lettered(servers, namespac
     finally:
         await nc.close()
         await pool.close()
+
+
+# -- reconciliation: republishing a window of outbox events after the broker lost them --------------------
+
+
+async def _consume(js, pool, ns, n_expected: int, stats: ConsumerStats) -> None:
+    async def handler(conn, envelope, payload):
+        await conn.execute("INSERT INTO effects VALUES ($1, 'done')", payload.complaint_id)
+
+    stop = asyncio.Event()
+    sub = Subscription("intake.complaint.received.v1", "test-complaint-received", handler, ack_wait=5)
+    task = asyncio.create_task(run_consumer(js, pool, ns, sub, stop, stats))
+    try:
+        for _ in range(150):
+            if stats.processed + stats.duplicates >= n_expected:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.3)  # anything more would arrive now
+    finally:
+        stop.set()
+        await task
+
+
+async def test_lost_stream_is_refilled_from_the_outbox_and_repeating_is_harmless(servers, namespace):
+    dsn, pool, nc, js, ns = await _setup(servers, namespace)
+    try:
+        events = [_event() for _ in range(6)]
+        async with pool.acquire() as conn, conn.transaction():
+            for e in events:
+                await add_to_outbox(conn, e)
+        relay = OutboxRelay(pool, js, ns, dsn=dsn)
+        assert await relay.publish_pending() == 6
+        stats = ConsumerStats()
+        await _consume(js, pool, ns, 3, stats)  # the consumer saw them all ...
+        assert await pool.fetchval("SELECT count(*) FROM effects") == 6
+
+        # ... then the broker lost its stream (kill -9 without sync, a restored disk): gone, consumer too
+        await js.delete_stream(ns.stream("INTAKE"))
+        await ensure_streams(js, ns)
+        assert await _stream_count(js, ns) == 0
+
+        now = datetime.now(UTC)
+        n = await republish_window(pool, js, ns, now - timedelta(minutes=5), now + timedelta(seconds=1))
+        assert n == 6 and await _stream_count(js, ns) == 6
+        stats = ConsumerStats()
+        await _consume(js, pool, ns, 6, stats)
+        assert stats.duplicates == 6 and stats.processed == 0  # the inbox remembered every one
+        assert await pool.fetchval("SELECT count(*) FROM effects") == 6
+
+        # repeating is harmless: JetStream's duplicate window drops the copies
+        await republish_window(pool, js, ns, now - timedelta(minutes=5), now + timedelta(seconds=1))
+        assert await _stream_count(js, ns) == 6
+        # a window with nothing in it publishes nothing
+        assert await republish_window(pool, js, ns, now - timedelta(days=2), now - timedelta(days=1)) == 0
+    finally:
+        await nc.close()
+        await pool.close()
+
+
+async def test_reconcile_command(servers, namespace, capsys):
+    dsn, pool, nc, js, ns = await _setup(servers, namespace)
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            await add_to_outbox(conn, _event())
+            await add_to_outbox(conn, _event())
+        settings = ServiceSettings(service_name="intake", database_url=dsn, nats_url=servers.nats_url,
+                                   nats_namespace=namespace)
+        args = _args(minutes=10.0, dry_run=True)
+        assert await reconcile.run(settings, args) == 0
+        assert "2 event(s) in the window" in capsys.readouterr().out
+        assert await reconcile.run(settings, _args(minutes=10.0)) == 0
+        assert "2 event(s)" in capsys.readouterr().out
+        assert await _stream_count(js, ns) == 2
+        # the rows it published are marked: the relay has nothing left to send
+        assert await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
+        assert await reconcile.run(settings, _args()) == 2  # no window: says what to do
+        assert "--since" in capsys.readouterr().err
+    finally:
+        await nc.close()
+        await pool.close()
+
+
+def _args(**kw):
+    base = {"since": None, "until": None, "minutes": None, "subject_prefix": None, "dry_run": False}
+    return argparse.Namespace(**{**base, **kw})
+
+
+def test_reconcile_help_and_bad_time():
+    out = subprocess.run([sys.executable, "-m", "classifier", "reconcile", "--help"], capture_output=True,
+                         text=True, check=True).stdout
+    assert "--since" in out and "Nats-Msg-Id" in out
+    bad = subprocess.run([sys.executable, "-m", "classifier", "reconcile", "--since", "yesterday"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "ISO 8601" in bad.stderr

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from sunmoon.localservers import port_open
+from sunmoon.tls import httpx_verify
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTS = range(8000, 8005)
@@ -73,7 +74,11 @@ def test_fresh_checkout_make_up_and_the_curl_example(tmp_path):
             time.sleep(0.5)
         text = "".join(output)
         assert "PostgreSQL: starting our own" in text and "NATS: JetStream on" in text, text
-        assert "http://127.0.0.1:8000/api/v1/complaints" in text
+        assert "https://127.0.0.1:8000/api/v1/complaints" in text  # TLS by default, with a local CA
+        ca = home / "tls" / "ca.pem"
+        assert f"TLS: local certificate authority created: {ca}" in text, text
+        assert ca.exists() and (home / "tls" / "ca-key.pem").stat().st_mode & 0o777 == 0o600
+        assert not (checkout / "tls").exists()  # kept outside the source tree
 
         example = subprocess.run(["bash", "-c", _readme_example()], capture_output=True, text=True, timeout=60,
                                  env=env)
@@ -81,7 +86,7 @@ def test_fresh_checkout_make_up_and_the_curl_example(tmp_path):
         first, _, rest = example.stdout.partition("\n")
         assert '"id"' in first, example.stdout
         assert '"status":"dispatched"' in rest.replace(" ", ""), example.stdout
-        sms = httpx.get("http://127.0.0.1:8002/api/v1/sms", timeout=5).json()
+        sms = httpx.get("https://127.0.0.1:8002/api/v1/sms", timeout=5, verify=httpx_verify(ca)).json()
         assert "[당직] 긴급" in str(sms)
     finally:
         if proc.poll() is None:

@@ -33,6 +33,10 @@ def service_main(
     dl.add_argument("--limit", type=int, default=20, help="how many, newest first (default 20)")
     rp = sub.add_parser("replay", help="publish a dead-lettered event again (after a fix)")
     rp.add_argument("id", type=int, help="dead letter id, from `dead-letters`")
+    from . import reconcile
+
+    reconcile.add_args(sub.add_parser("reconcile", help="publish this service's outbox events of a time window "
+                                      "again (after a broker lost messages); harmless to repeat"))
     for name, (help_text, add_args, _run) in (extra or {}).items():
         add_args(sub.add_parser(name, help=help_text))
     args = parser.parse_args(argv)
@@ -54,6 +58,8 @@ def service_main(
         return asyncio.run(_list_dead_letters(settings, args.limit))
     if command == "replay":
         return asyncio.run(_replay(settings, args.id))
+    if command == "reconcile":
+        return asyncio.run(reconcile.run(settings, args))
     return asyncio.run(_maybe_async((extra or {})[command][2](settings, args))) or 0
 
 
@@ -89,7 +95,8 @@ async def _replay(settings: ServiceSettings, dead_letter_id: int) -> int:
         if row is None:
             print(f"no dead letter #{dead_letter_id}; list them with `dead-letters`", file=sys.stderr)
             return 1
-        nc, js = await nats_connect(settings.nats_url, name=f"{settings.service_name}-replay")
+        nc, js = await nats_connect(settings.nats_url, name=f"{settings.service_name}-replay",
+                                    user=settings.nats_user, password=settings.nats_password)
         try:
             ns = Namespace(settings.nats_namespace)
             await js.publish(ns.subject(row["subject"]), bytes(row["body"]),
@@ -106,5 +113,6 @@ async def _replay(settings: ServiceSettings, dead_letter_id: int) -> int:
 def run_uvicorn(app: Any, settings: ServiceSettings) -> None:
     import uvicorn
 
+    tls = {"ssl_certfile": settings.tls_cert_file, "ssl_keyfile": settings.tls_key_file} if settings.https else {}
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None,
-                access_log=False, timeout_graceful_shutdown=10)
+                access_log=False, timeout_graceful_shutdown=10, **tls)

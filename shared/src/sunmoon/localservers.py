@@ -23,6 +23,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 class ServerError(RuntimeError):
@@ -70,11 +71,13 @@ def find_nats_server() -> str:
 class NatsServer:
     workdir: Path
     port: int = 0
+    tls: Any = None  # a sunmoon.tls.LocalTLS (cert_file, key_file, ca_file): clients must speak TLS
     proc: subprocess.Popen | None = field(default=None, repr=False)
+    authorization: str = ""  # an `authorization { users: [...] }` block (sunmoon.access); empty: no auth
 
     @property
     def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
+        return f"{'tls' if self.tls else 'nats'}://127.0.0.1:{self.port}"
 
     def start(self) -> NatsServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -89,6 +92,13 @@ class NatsServer:
             "  sync_interval: always\n"
             "}\n"
         )
+        if self.tls:
+            with conf.open("a") as f:
+                f.write(f'tls {{\n  cert_file: "{self.tls.cert_file}"\n  key_file: "{self.tls.key_file}"\n'
+                        f'  ca_file: "{self.tls.ca_file}"\n  timeout: 2\n}}\n')
+        if self.authorization:
+            with conf.open("a") as f:
+                f.write(self.authorization)
         log = self.workdir / "nats.log"
         self.proc = subprocess.Popen(
             [find_nats_server(), "-c", str(conf), "-l", str(log)],
@@ -155,6 +165,7 @@ def _check_reachable(path: Path) -> None:
 class PostgresServer:
     datadir: Path
     port: int = 0
+    tls: Any = None  # a sunmoon.tls.LocalTLS: ssl=on with its server pair (plain connections still allowed)
     _bindir: Path | None = field(default=None, repr=False)
 
     @property
@@ -202,6 +213,8 @@ class PostgresServer:
             os.chown(log, *ids)
         opts = (f"-p {self.port} -k {self.datadir} -c listen_addresses=127.0.0.1 "
                 "-c max_connections=300 -c fsync=on")
+        if self.tls:
+            opts += " " + self._install_tls(ids)
         try:
             self._cmd(str(self._bindir / "pg_ctl"), "-D", str(self.datadir), "-l", str(log),
                       "-o", opts, "-w", "-t", "60", "start")
@@ -210,6 +223,16 @@ class PostgresServer:
             raise ServerError(f"PostgreSQL did not start: {exc.stderr}\n{tail}") from exc
         _wait_port(self.port, None, "PostgreSQL", log)
         return self
+
+    def _install_tls(self, ids: tuple[int, int] | None) -> str:
+        """PostgreSQL wants its key owned by the server's user with mode 0600: copy the pair into the data dir."""
+        for src, name in ((self.tls.cert_file, "server.crt"), (self.tls.key_file, "server.key")):
+            dest = self.datadir / name
+            shutil.copyfile(src, dest)
+            os.chmod(dest, 0o600)
+            if ids:
+                os.chown(dest, *ids)
+        return "-c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key"
 
     def stop(self) -> None:
         if self._bindir:

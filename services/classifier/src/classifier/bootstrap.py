@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from sunmoon.http import SecurityHeaders
 from sunmoon.runtime import Runtime, health_routes, lifespan
 
 from . import api, api_guidance
@@ -49,4 +50,5 @@ def create_app(settings: ClassifierSettings) -> FastAPI:
     api.install(app)
     api_guidance.install(app)
     health_routes(app)
+    app.add_middleware(SecurityHeaders)  # nosniff, frame, referrer, HSTS over HTTPS, CSP (sunmoon.http)
     return app

@@ -120,7 +120,7 @@ async def test_classification_lookup_404_and_422(service):
 async def test_health_and_openapi(service):
     assert (await service.client.get("/healthz")).json() == {"status": "ok"}
     ready = (await service.client.get("/readyz")).json()
-    assert ready["checks"] == {"database": True, "nats": True}
+    assert ready["checks"] == {"database": True, "nats": True, "streams": True}
     spec = (await service.client.get("/openapi.json")).json()
     assert {"/api/v1/classify", "/api/v1/types", "/api/v1/manuals/{type}",
             "/api/v1/classifications/{complaint_id}"} <= set(spec["paths"])

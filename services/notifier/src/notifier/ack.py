@@ -18,12 +18,13 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 
+from sunmoon.http import page_csp
+
 from . import domain, handlers
 
 router = APIRouter(tags=["acknowledgement"])
 KST = timezone(timedelta(hours=9), "KST")
 HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex",
-           "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
            "X-Content-Type-Options": "nosniff"}
 HTML_ONLY: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}, "description": "The page"},
@@ -165,7 +166,8 @@ button.done{{opacity:.55}}
 </style></head>
 <body><main><h1>{escape(title)}</h1><p>{escape(message)}</p>{facts}{extra}</main></body></html>
 """
-    return HTMLResponse(body, status_code=status, headers=HEADERS)
+    return HTMLResponse(body, status_code=status,  # CSP: no script, this page's <style> by hash
+                        headers={**HEADERS, "Content-Security-Policy": page_csp(body)})
 
 
 def install(app: FastAPI) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from sunmoon.crypto import FieldCipher, load_keyring
+from sunmoon.http import SecurityHeaders
 from sunmoon.runtime import Runtime, health_routes, lifespan
 
 from . import ack, api, delivery, escalation
@@ -34,7 +35,8 @@ def create_app(settings: NotifierSettings, cipher: FieldCipher | None = None,
     provider_for = provider_for or build_provider_factory(settings.sms_provider, cipher, settings)
 
     async def sms_sender(runtime: Runtime, stop: asyncio.Event) -> None:
-        sender = SmsSender.from_settings(runtime.pool, provider_for, cipher, settings)  # failover, retries: settings
+        sender = SmsSender.from_settings(runtime.pool, provider_for, cipher, settings,  # failover, retries: settings
+                                         metrics=runtime.metrics)
         app.state.sender = sender
         await sender.run(stop)
 
@@ -49,4 +51,5 @@ def create_app(settings: NotifierSettings, cipher: FieldCipher | None = None,
     api.install(app)
     ack.install(app)
     health_routes(app)
+    app.add_middleware(SecurityHeaders)  # nosniff, frame, referrer, HSTS over HTTPS, CSP (sunmoon.http)
     return app

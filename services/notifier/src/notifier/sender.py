@@ -69,7 +69,9 @@ class SmsSender:
         retry_cap: float = 600.0,
         in_doubt_check: float = 60.0,
         in_doubt_deadline: float = 900.0,
+        metrics: Any = None,
     ) -> None:
+        self.metrics = metrics  # sunmoon.metrics.Metrics: SMS sent/failed per gateway
         self.pool, self.provider_for, self.cipher, self.dsn = pool, provider_for, cipher, dsn
         self.sender_number, self.ack_ttl = sender_number, ack_ttl
         self.batch, self.poll_interval, self.max_attempts = batch, poll_interval, max_attempts
@@ -197,7 +199,11 @@ class SmsSender:
                     await self.before_mark(row)
                 await self._mark_sent(conn, row, provider.name, Found(result.message_id, result.request_id),
                                       duplicate=result.duplicate)
+            if self.metrics is not None:
+                self.metrics.sms_result(provider.name, True)
         except Exception as exc:  # noqa: BLE001 - any gateway failure is recorded on the row
+            if self.metrics is not None:
+                self.metrics.sms_result(provider.name, False)
             async with conn.transaction():
                 if getattr(exc, "in_doubt", False):
                     error = _error(exc)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from sunmoon.http import SecurityHeaders
 from sunmoon.runtime import Runtime, health_routes, lifespan
 
 from . import api, api_analytics, api_reports, dashboard
@@ -45,4 +46,5 @@ def create_app(settings: ReportingSettings) -> FastAPI:
     app.include_router(api_analytics.router)
     dashboard.install(app)
     health_routes(app)
+    app.add_middleware(SecurityHeaders)  # nosniff, frame, referrer, HSTS over HTTPS, CSP (sunmoon.http)
     return app

@@ -16,6 +16,7 @@ import pandas as pd
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
+from sunmoon.http import page_csp
 from sunmoon.events import utcnow
 
 from .analytics.service import CATALOG
@@ -97,7 +98,7 @@ th {{ background: #f3f5f9; }} .empty {{ color: #666; }} nav a {{ margin-right: 1
 <p><small>개인정보(이름·전화번호·상세 주소)는 이 분석에 들어 있지 않습니다.</small></p>
 </body></html>"""
     return HTMLResponse(page, headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
-                                       "Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'"})
+                                       "Content-Security-Policy": page_csp(page)})  # no script; <style> by hash
 
 
 def install(app: FastAPI) -> None:

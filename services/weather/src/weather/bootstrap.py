@@ -15,6 +15,7 @@ import httpx
 from fastapi import FastAPI
 
 from sunmoon.logging import get_logger
+from sunmoon.http import SecurityHeaders
 from sunmoon.runtime import Runtime, health_routes, lifespan
 
 from . import api, api_weather
@@ -116,4 +117,5 @@ def create_app(
     api.install(app)
     api_weather.install(app)
     health_routes(app)
+    app.add_middleware(SecurityHeaders)  # nosniff, frame, referrer, HSTS over HTTPS, CSP (sunmoon.http)
     return app

@@ -149,7 +149,7 @@ async def test_reads_latest_and_range(servers, namespace):
         assert bad.status_code == 422 and "since" in bad.json()["detail"]
         assert (await client.get("/api/v1/observations", params={"nx": 500, "ny": 1})).status_code == 422
         assert (await client.get("/healthz")).status_code == 200
-        assert (await client.get("/readyz")).json()["checks"] == {"database": True, "nats": True}
+        assert (await client.get("/readyz")).json()["checks"] == {"database": True, "nats": True, "streams": True}
 
 
 async def test_cli_records_through_the_same_handler(servers, namespace):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +70,11 @@ class ConsumerStats:
     dead_lettered: int = 0
     retried: int = 0
     by_durable: dict[str, int] = field(default_factory=dict)
+    metrics: Any = None  # sunmoon.metrics.Metrics, when the runtime has one
+
+    def count(self, subject: str, durable: str, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.event(subject, durable, outcome)
 
 
 async def run_consumer(
@@ -129,10 +135,12 @@ async def handle_message(pool: asyncpg.Pool, ns: Namespace, sub: Subscription, m
     except InvalidEvent as exc:
         await _dead_letter(pool, sub, msg, subject, str(exc), None)
         stats.dead_lettered += 1
+        stats.count(subject, sub.durable, "dead_lettered")
         await msg.term()
         return
     log_ctx = {"durable": sub.durable, "event_id": str(envelope.event_id),
                "correlation_id": str(envelope.correlation_id), "delivery": meta.num_delivered}
+    started = time.perf_counter()
     try:
         async with pool.acquire() as conn, conn.transaction():
             fresh = await conn.fetchval(
@@ -145,6 +153,7 @@ async def handle_message(pool: asyncpg.Pool, ns: Namespace, sub: Subscription, m
     except PermanentError as exc:
         await _dead_letter(pool, sub, msg, subject, f"handler refused: {exc}", str(envelope.event_id))
         stats.dead_lettered += 1
+        stats.count(subject, sub.durable, "dead_lettered")
         await msg.term()
         return
     except Exception as exc:  # noqa: BLE001 - transient until max_deliver says otherwise
@@ -153,19 +162,25 @@ async def handle_message(pool: asyncpg.Pool, ns: Namespace, sub: Subscription, m
                                f"gave up after {meta.num_delivered} deliveries: {exc!r}",
                                str(envelope.event_id))
             stats.dead_lettered += 1
+            stats.count(subject, sub.durable, "dead_lettered")
             await msg.term()
             return
         delay = sub.backoff[min(meta.num_delivered - 1, len(sub.backoff) - 1)]
         log.warning("handler failed, will retry", error=repr(exc), retry_in_s=delay, **log_ctx)
         stats.retried += 1
+        stats.count(subject, sub.durable, "retried")
         with contextlib.suppress(Exception):
             await msg.nak(delay=delay)
         return
+    if stats.metrics is not None:
+        stats.metrics.handled(sub.durable, time.perf_counter() - started)
     if fresh:
         stats.processed += 1
         stats.by_durable[sub.durable] = stats.by_durable.get(sub.durable, 0) + 1
+        stats.count(subject, sub.durable, "processed")
     else:
         stats.duplicates += 1
+        stats.count(subject, sub.durable, "duplicate")
         log.info("duplicate event ignored", **log_ctx)
     await msg.ack()
 

@@ -13,6 +13,7 @@ from nats.js.errors import BadRequestError, NotFoundError
 
 from ..events import STREAMS
 from ..logging import get_logger
+from ..tls import nats_tls
 
 log = get_logger(__name__)
 
@@ -47,7 +48,19 @@ class Namespace:
         return name  # durables live inside the namespaced stream already
 
 
-async def connect(url: str, *, name: str) -> tuple[Client, JetStreamContext]:
+async def connect(url: str, *, name: str, ca_file: str | None = None, user: str | None = None,
+                  password: str | None = None) -> tuple[Client, JetStreamContext]:
+    """Connect with reconnects forever. TLS when the URL says ``tls://`` or the server requires it, verified
+    against the system's CAs plus ``ca_file`` (default ``SUNMOON_TLS_CA_FILE``).
+
+    With ``user`` (and ``password``) authenticate as that user and take replies on the private inbox
+    prefix ``_INBOX_<user>``: the server lets each user subscribe only to its own (see
+    :mod:`sunmoon.access`), so no service reads another's replies or fetched messages. No user: no auth.
+    """
+    auth: dict = {}
+    if user:
+        auth = {"user": user, "password": password or "", "inbox_prefix": f"_INBOX_{user}"}
+
     async def _error(exc: Exception) -> None:
         log.warning("nats connection error", error=str(exc))
 
@@ -63,17 +76,22 @@ async def connect(url: str, *, name: str) -> tuple[Client, JetStreamContext]:
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
         connect_timeout=5,
+        tls=nats_tls(url, ca_file),
         error_cb=_error,
         disconnected_cb=_disconnected,
         reconnected_cb=_reconnected,
+        **auth,
     )
     return nc, nc.jetstream(timeout=10)
 
 
 async def ensure_streams(
-    js: JetStreamContext, ns: Namespace, *, replicas: int = 1, only: list[str] | None = None
+    js: JetStreamContext, ns: Namespace, *, replicas: int | None = None, only: list[str] | None = None
 ) -> None:
-    """Create (or update) one file-backed stream per producer."""
+    """Create (or update) one file-backed stream per producer.
+
+    ``replicas=None`` (what services do at start): a new stream gets one replica and an existing one keeps
+    its count, so a service never scales down the three replicas that ``python -m sunmoon.streams`` set."""
     for name, pattern in STREAMS.items():
         if only is not None and name not in only:
             continue
@@ -83,10 +101,12 @@ async def ensure_streams(
             storage=StorageType.FILE,
             duplicate_window=DUPLICATE_WINDOW_S,
             max_age=STREAM_MAX_AGE_S,
-            num_replicas=replicas,
+            num_replicas=replicas or 1,
         )
         try:
-            await js.stream_info(config.name)
+            info = await js.stream_info(config.name)
+            if replicas is None:
+                config.num_replicas = info.config.num_replicas or 1
             await js.update_stream(config)
         except NotFoundError:
             try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import asyncpg
 from nats.js import JetStreamContext
@@ -46,7 +47,9 @@ class OutboxRelay:
         poll_interval: float = 2.0,
         retention_hours: int = 72,
         before_mark: Callable[[list[int]], Awaitable[None]] | None = None,
+        metrics: Any = None,
     ) -> None:
+        self.metrics = metrics  # sunmoon.metrics.Metrics or None
         self.pool, self.js, self.ns, self.dsn = pool, js, ns, dsn
         self.batch, self.poll_interval, self.retention_hours = batch, poll_interval, retention_hours
         self.before_mark = before_mark  # test hook: runs after publishing, before marking sent
@@ -120,6 +123,8 @@ class OutboxRelay:
                         "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
                         row["id"], str(exc)[:500],
                     )
+                    if self.metrics is not None:
+                        self.metrics.publish_failures.labels(self.metrics.service).inc()
                     log.warning("outbox relay: publish failed", subject=row["subject"],
                                 event_id=str(row["event_id"]), error=str(exc))
                     break
@@ -131,6 +136,8 @@ class OutboxRelay:
                 done,
             )
         self.published += len(done)
+        if self.metrics is not None and done:
+            self.metrics.published.labels(self.metrics.service).inc(len(done))
         return len(done)
 
     async def purge(self) -> int:
@@ -144,3 +151,37 @@ class OutboxRelay:
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(asyncio.TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def republish_window(pool: asyncpg.Pool, js: JetStreamContext, ns: Namespace, since: Any, until: Any, *,
+                           subject_prefix: str | None = None, batch: int = 500,
+                           progress: Callable[[int, int], None] | None = None) -> int:
+    """Publish again every outbox event created in ``[since, until)``, sent or not, with its original
+    ``Nats-Msg-Id``. For after a broker lost acknowledged messages: JetStream drops the copies it still has
+    (inside its duplicate window) and every consumer's inbox drops the ones it already handled, so
+    republishing a window is harmless. Rows are kept ``outbox_retention_hours`` after sending; older ones
+    are gone. Returns how many were published."""
+    like = (subject_prefix or "") + "%"
+    total = await pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE created_at >= $1 AND created_at < $2 AND subject LIKE $3",
+        since, until, like)
+    done, last_id = 0, 0
+    while True:
+        rows = await pool.fetch(
+            "SELECT id, event_id, subject, body, published_at FROM outbox WHERE created_at >= $1 "
+            "AND created_at < $2 AND subject LIKE $3 AND id > $4 ORDER BY id LIMIT $5",
+            since, until, like, last_id, batch)
+        if not rows:
+            break
+        for row in rows:
+            await js.publish(ns.subject(row["subject"]), bytes(row["body"]),
+                             headers={"Nats-Msg-Id": str(row["event_id"])})
+            if row["published_at"] is None:
+                await pool.execute("UPDATE outbox SET published_at = now(), attempts = attempts + 1 "
+                                   "WHERE id = $1 AND published_at IS NULL", row["id"])
+            done += 1
+        last_id = rows[-1]["id"]
+        if progress is not None:
+            progress(done, total)
+    log.info("outbox window republished", since=str(since), until=str(until), events=done)
+    return done

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import signal
 import sys
@@ -12,7 +13,9 @@ from pathlib import Path
 from sunmoon.crypto import load_keyring, sunmoon_home
 from sunmoon.localservers import NatsServer, PostgresServer, ServerError, port_open
 from sunmoon.settings import database_url_for
+from sunmoon.tls import CA_FILE_ENV, CERT_FILE_ENV, KEY_FILE_ENV, ensure_local_ca
 
+from . import access
 from .stack import SERVICES, ServiceProcess, StackError, run_command, service_env, wait_ready
 
 
@@ -24,6 +27,34 @@ def _pick_port(preferred: int) -> int:
     from sunmoon.localservers import free_port
 
     return preferred if not port_open("127.0.0.1", preferred) else free_port()
+
+
+class _Files:
+    """The three SUNMOON_TLS_* paths as the embedded servers want them."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.cert_file, self.key_file, self.ca_file = (Path(env[k]) for k in (CERT_FILE_ENV, KEY_FILE_ENV, CA_FILE_ENV))
+
+
+def _tls_env(home: Path) -> dict[str, str]:
+    """SUNMOON_TLS_* from the environment (certificates of your own), else the local CA (made on first start)."""
+    given = {k: os.environ[k] for k in (CERT_FILE_ENV, KEY_FILE_ENV, CA_FILE_ENV) if os.environ.get(k)}
+    if len(given) == 3:
+        _say(f"TLS: certificates from SUNMOON_TLS_* ({given[CERT_FILE_ENV]})")
+        return given
+    files, made = ensure_local_ca(home / "tls")
+    state = "created" if "ca" in made else ("renewed its server certificate" if made else "reused")
+    _say(f"TLS: local certificate authority {state}: {files.ca_file}")
+    return files.env()
+
+
+def _tls_line(tls: dict[str, str] | None) -> str:
+    if not tls:
+        return "off (--no-tls): plain HTTP and NATS"
+    ca = tls[CA_FILE_ENV]
+    return (f"HTTPS, NATS and PostgreSQL over TLS; trust the CA {ca}\n"
+            f"                      (curl --cacert {ca} …; a browser: import it as an authority, "
+            f"or `python -m sunmoon.tls show`)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,6 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port-base", type=int, default=8000,
                         help="intake listens here, the others on the next four ports (default 8000)")
     parser.add_argument("--no-seed", action="store_true", help="do not seed the demo on-call roster")
+    parser.add_argument("--no-tls", action="store_true",
+                        help="plain HTTP and NATS, no TLS (by default a local certificate authority is created in "
+                             "$SUNMOON_HOME/tls on first start and every service, NATS and PostgreSQL use it)")
+    parser.add_argument("--no-auth", action="store_true",
+                        help="no least privilege on the embedded servers (by default each service gets its own NATS "
+                             "user, allowed only its own subjects and consumers, and its own PostgreSQL role, "
+                             "allowed only its own database; passwords in $SUNMOON_HOME/nats-credentials)")
     parser.add_argument("--verbose", action="store_true",
                         help="print the services' logs here instead of only writing them to files")
     args = parser.parse_args(argv)
@@ -58,34 +96,52 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     try:
+        tls = None if args.no_tls else _tls_env(home)
         database_url = os.environ.get("DATABASE_URL")
+        own_pg, nats_auth = not database_url, None
         if database_url:
             _say(f"PostgreSQL: using DATABASE_URL ({database_url.split('@')[-1]})")
         else:
-            pg = PostgresServer(home / "postgres" / "data", port=_pick_port(15432))
+            pg = PostgresServer(home / "postgres" / "data", port=_pick_port(15432),
+                                tls=None if tls is None else _Files(tls))
             _say(f"PostgreSQL: starting our own in {pg.datadir} ...")
             pg.start()
             started.append(pg)
             database_url = pg.url
-            _say(f"PostgreSQL: listening on 127.0.0.1:{pg.port}")
+            _say(f"PostgreSQL: listening on 127.0.0.1:{pg.port}" + (" (TLS on)" if tls else ""))
         nats_url = os.environ.get("NATS_URL")
         if nats_url:
             _say(f"NATS: using NATS_URL ({nats_url})")
         else:
-            nats = NatsServer(home / "nats", port=_pick_port(14222))
+            nats_auth = None if args.no_auth else access.nats_auth(home)
+            nats = NatsServer(home / "nats", port=_pick_port(14222), tls=None if tls is None else _Files(tls),
+                              authorization=nats_auth.authorization if nats_auth else "")
             nats.start()
             started.append(nats)
             nats_url = nats.url
             _say(f"NATS: JetStream on {nats_url} (sync_interval: always), data in {nats.workdir}")
+            if nats_auth:
+                _say(f"NATS: one user per service, least privilege; passwords in {nats_auth.secrets_dir} "
+                     "(`admin` for operators)")
+        db_urls = {name: database_url_for(database_url, f"sunmoon_{name}") for name in SERVICES}
+        if own_pg and not args.no_auth:
+            db_urls = asyncio.run(access.service_database_urls(database_url))
+            _say("PostgreSQL: each service connects as its own role, owner of its database only")
         load_keyring()  # make sure the development keys exist before five processes race for them
         if not os.environ.get("SUNMOON_DATA_KEYS"):
             _say(f"data keys: development keys in {home / 'dev-keys.json'} (set SUNMOON_DATA_KEYS in production)")
 
         envs = {}
+        scheme = "https" if tls else "http"
+        wiring = {"intake": {"INTAKE_CLASSIFIER_URL": f"{scheme}://127.0.0.1:{args.port_base + 1}",
+                             "INTAKE_WEATHER_URL": f"{scheme}://127.0.0.1:{args.port_base + 3}",
+                             "INTAKE_DASHBOARD_URL": f"{scheme}://127.0.0.1:{args.port_base + 4}/dashboard"}}
         for i, name in enumerate(SERVICES):
             port = args.port_base + i
-            envs[name] = (port, service_env(name, port, database_url=database_url_for(database_url, f"sunmoon_{name}"),
-                                            nats_url=nats_url))
+            extra = {k: v for k, v in wiring.get(name, {}).items() if k not in os.environ}
+            extra.update(nats_auth.env(name) if nats_auth else {})
+            envs[name] = (port, service_env(name, port, database_url=db_urls[name],
+                                            nats_url=nats_url, tls=tls, extra=extra))
             if port_open("127.0.0.1", port):
                 raise StackError(f"port {port} (for {name}) is taken; stop what uses it or pass --port-base")
         for name in SERVICES:
@@ -116,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
   Weather ........... {services[3].url}/docs
   Reporting ......... {services[4].url}/dashboard   (reports: {services[4].url}/api/v1/reports)
   Logs .............. {'this terminal' if args.verbose else logs}
+  TLS ............... {_tls_line(tls)}
 
   Press Ctrl-C to stop everything.
 """, flush=True)

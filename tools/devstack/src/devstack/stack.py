@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from sunmoon.tls import CA_FILE_ENV, CERT_FILE_ENV, KEY_FILE_ENV, httpx_verify
+
 SERVICES: tuple[str, ...] = ("intake", "classifier", "notifier", "weather", "reporting")
 
 
@@ -33,8 +35,13 @@ class ServiceProcess:
     _log: object = field(default=None, repr=False)
 
     @property
+    def tls(self) -> bool:
+        """Serves HTTPS: its environment names a certificate and key (see ``service_env(tls=...)``)."""
+        return bool(self.env.get(CERT_FILE_ENV) and self.env.get(KEY_FILE_ENV))
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> None:
         if self.log_path is not None:
@@ -69,10 +76,12 @@ class ServiceProcess:
 
 
 def service_env(name: str, port: int, *, database_url: str, nats_url: str, namespace: str = "",
-                extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment one service gets: its own database URL, NATS, port."""
+                extra: dict[str, str] | None = None, tls: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment one service gets: its own database URL, NATS, port; with ``tls`` (the
+    ``SUNMOON_TLS_*`` variables, e.g. ``LocalTLS.env()``) it serves HTTPS and trusts that CA."""
     prefix = name.upper() + "_"
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k not in (CERT_FILE_ENV, KEY_FILE_ENV, CA_FILE_ENV)}
+    env.update(tls or {})
     env.update({
         "NATS_URL": nats_url,
         f"{prefix}DATABASE_URL": database_url,
@@ -83,7 +92,7 @@ def service_env(name: str, port: int, *, database_url: str, nats_url: str, names
     if namespace:
         env["NATS_NAMESPACE"] = namespace
     if name == "notifier":
-        env.setdefault("NOTIFIER_PUBLIC_URL", f"http://127.0.0.1:{port}")
+        env.setdefault("NOTIFIER_PUBLIC_URL", f"{'https' if tls else 'http'}://127.0.0.1:{port}")
     env.update(extra or {})
     return env
 
@@ -100,7 +109,8 @@ def run_command(name: str, args: list[str], env: dict[str, str]) -> str:
 def wait_ready(services: list[ServiceProcess], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     pending = {s.name: s for s in services}
-    with httpx.Client(timeout=2) as client:
+    ca = next((s.env[CA_FILE_ENV] for s in services if s.env.get(CA_FILE_ENV)), None)
+    with httpx.Client(timeout=2, verify=httpx_verify(ca)) as client:
         while pending and time.monotonic() < deadline:
             for name, svc in list(pending.items()):
                 if not svc.alive():

@@ -14,7 +14,8 @@ from sunmoon.events import utcnow
 from sunmoon.events.classifier import COMPLAINT_TYPES, URGENCY_LABELS
 from sunmoon.logging import get_logger
 
-from . import handlers, repository
+from . import dispatch_handlers, handlers, repository
+from .dispatch import Refused
 from .schemas import (
     AlertEntry, Candidate, Classification, ComplainantOut, ComplaintCreated, ComplaintIn, ComplaintOut, ComplaintPage,
     EscalationEntry, LocationOut, ReclassifyIn, ResolveIn, ResponseEntry, StatusEntry,
@@ -51,8 +52,15 @@ async def create_complaint(body: ComplaintIn, response: Response, pool: Pool, ci
         complainant_name=body.complainant.name if body.complainant else None,
         complainant_phone=body.complainant.phone if body.complainant else None,
     )
-    async with pool.acquire() as conn, conn.transaction():
-        complaint_id = await handlers.file_complaint(conn, cipher, cmd)
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            complaint_id = await handlers.file_complaint(conn, cipher, cmd)
+            if body.duplicate_of is not None:  # filed as a duplicate: shares the primary's dispatch
+                await dispatch_handlers.link(conn, complaint_id, body.duplicate_of)
+    except handlers.NotFound:
+        raise HTTPException(422, f"duplicate_of: no complaint {body.duplicate_of}") from None
+    except Refused as exc:
+        raise HTTPException(409, str(exc)) from None
     log.info("complaint filed", complaint_id=str(complaint_id), channel=body.channel)
     response.headers["Location"] = f"/api/v1/complaints/{complaint_id}"
     return ComplaintCreated(id=complaint_id, status="received", received_at=received_at)
@@ -74,6 +82,7 @@ async def get_complaint(complaint_id: uuid.UUID, pool: Pool, cipher: Cipher) -> 
                                        notification_id=a["notification_id"], at=a["at"])
                        for a in alerts if a["kind"] == "escalation"]
     out.alerts = [_alert(a) for a in alerts if a["kind"] == "notification_failed" or a["stage"] == "duty_officer"]
+    out.linked = [r["id"] for r in await repository.linked_to(pool, complaint_id)]
     return out
 
 
@@ -93,7 +102,7 @@ async def list_complaints(
     status: Literal["received", "classified", "dispatched", "acknowledged", "resolved"] | None = None,
     type: Annotated[str | None, Query(description="Complaint type code, e.g. sewer_drainage")] = None,
     urgency: Literal["urgent", "normal", "low"] | None = None,
-    channel: Literal["phone", "visit", "web"] | None = None,
+    channel: Literal["phone", "visit", "web", "open311"] | None = None,
     since: Annotated[datetime | None, Query(description="received_at >= since")] = None,
     until: Annotated[datetime | None, Query(description="received_at < until")] = None,
     phone: Annotated[str | None, Query(description="Every complaint from this number (blind-index lookup)")] = None,
@@ -173,7 +182,9 @@ def _to_out(row: Any, cipher: FieldCipher) -> ComplaintOut:
         location=LocationOut(address=row["address"], district=row["district"], lat=row["lat"], lon=row["lon"]),
         complainant=complainant, classification=classification, dispatched_at=row["dispatched_at"],
         acknowledged_at=row["acknowledged_at"], resolved_at=row["resolved_at"],
-        resolution_note=row["resolution_note"],
+        resolution_note=row["resolution_note"], duplicate_of=row["duplicate_of"], held=row["held_at"] is not None,
+        hold_reason=row["hold_reason"], dispatch_attempt=row["dispatch_attempt"],
+        dispatch_worker_id=row["dispatch_worker_id"],
     )
 
 

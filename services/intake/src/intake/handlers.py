@@ -23,7 +23,7 @@ from sunmoon.events.notifier import (
 from sunmoon.logging import get_logger
 from sunmoon.messaging import add_to_outbox
 
-from . import domain, repository
+from . import dispatch, domain, repository
 
 log = get_logger(__name__)
 TABLE = "complaints"
@@ -86,6 +86,9 @@ async def _advance(conn: asyncpg.Connection, row: Any, status: str, at: datetime
     await add_to_outbox(conn, make_envelope(STATUS_CHANGED, ComplaintStatusChanged(
         complaint_id=row["id"], status=status, previous_status=row["status"], changed_at=at, reason=reason,
     ), correlation_id=row["id"]))
+    if status in dispatch.FOLLOWED and row["duplicate_of"] is None:  # linked complaints follow their primary
+        for child in await repository.linked_to(conn, row["id"], for_update=True):
+            await _advance(conn, child, status, at, f"follows {row['id']}")
     return True
 
 
@@ -119,30 +122,53 @@ def make_classified_handler(cipher: FieldCipher, *, auto_dispatch: bool):
             log.info("classification unsure; waiting for the officer's choice", complaint_id=str(row["id"]),
                      confidence=event.confidence, candidates=[c.type for c in event.candidates])
             return
-        if auto_dispatch and row["dispatched_at"] is None and row["status"] in ("received", "classified"):
+        if row["duplicate_of"] is not None or row["held_at"] is not None:
+            log.info("classified; not dispatched (linked or held)", complaint_id=str(row["id"]),
+                     duplicate_of=str(row["duplicate_of"]), held=row["held_at"] is not None)
+            return
+        if auto_dispatch and not dispatch.dispatch_requested(row) and row["status"] in ("received", "classified"):
             await request_dispatch(conn, cipher, row, event.type, event.urgency, event.department, "auto")
 
     return on_classified
 
 
 async def request_dispatch(conn: asyncpg.Connection, cipher: FieldCipher, row: Any, type_: str,
-                           urgency: str, department: str | None, requested_by: str) -> None:
+                           urgency: str, department: str | None, requested_by: str, *,
+                           worker_id: str | None = None, redispatch: bool = False) -> uuid.UUID:
+    """Ask the notifier to text (``dispatch_requested``); a re-dispatch names the request it replaces.
+
+    The complaints linked to this one travel along (``linked_complaint_ids``): one text for all."""
+    attempt = row["dispatch_attempt"] + 1
+    linked = [c["id"] for c in await repository.linked_to(conn, row["id"])]
     callback = None
     if row["complainant_phone_enc"] is not None:
         phone = cipher.decrypt(row["complainant_phone_enc"], table=TABLE, column="complainant_phone",
                                row_id=row["id"])
         callback = mask_phone(phone.reveal())
-    await add_to_outbox(conn, make_envelope(DISPATCH_REQUESTED, ComplaintDispatchRequested(
+    envelope = make_envelope(DISPATCH_REQUESTED, ComplaintDispatchRequested(
         complaint_id=row["id"], type=type_, urgency=urgency, department=department,
         address=row["address"], district=row["district"], lat=row["lat"], lon=row["lon"],
         callback_masked=callback, summary=domain.summary_of(row["description"]), requested_by=requested_by,
-    ), correlation_id=row["id"]))
+        worker_id=worker_id, attempt=attempt, linked_complaint_ids=linked,
+        redispatch_of=row["dispatch_event_id"] if redispatch else None,
+    ), correlation_id=row["id"])
+    await add_to_outbox(conn, envelope)
+    fields: dict[str, Any] = {"dispatch_requested_at": utcnow(), "dispatch_attempt": attempt,
+                              "dispatch_event_id": envelope.event_id, "held_at": None, "hold_reason": None,
+                              "dispatch_worker_id": worker_id}  # None: the roster's choice, learnt when sent
+    await repository.set_fields(conn, row["id"], **fields)
+    return envelope.event_id
 
 
 async def on_notification_sent(conn: asyncpg.Connection, envelope: Envelope, event: NotificationSent) -> None:
     row = await repository.get_for_update(conn, event.complaint_id)
-    if row is not None:
-        await _advance(conn, row, "dispatched", event.sent_at, f"SMS to {event.role} {event.worker_id}")
+    if row is None:
+        return
+    if event.role == "primary":  # who holds the complaint now (a re-dispatch must name someone else)
+        await repository.set_fields(conn, row["id"], dispatch_worker_id=event.worker_id)
+    advanced = await _advance(conn, row, "dispatched", event.sent_at, f"SMS to {event.role} {event.worker_id}")
+    if not advanced and event.role == "primary" and row["dispatch_attempt"] > 1:  # a re-dispatch was sent
+        await repository.add_history(conn, row["id"], row["status"], f"SMS to {event.role} {event.worker_id}")
 
 
 async def on_notification_acknowledged(conn: asyncpg.Connection, envelope: Envelope,
@@ -247,7 +273,9 @@ async def reclassify(conn: asyncpg.Connection, cipher: FieldCipher, complaint_id
     reason = f"type set by officer: {type_}" + (f" ({note})" if note else "")
     if not await _advance(conn, row, "classified", now, reason, **fields):
         await repository.add_history(conn, row["id"], row["status"], reason)
-    if row["dispatched_at"] is None or type_changed:
+    if row["duplicate_of"] is not None or (row["held_at"] is not None and not dispatch.dispatch_requested(row)):
+        return False  # a linked complaint follows its primary; a held one waits for an officer's dispatch
+    if not dispatch.dispatch_requested(row) or type_changed:
         await request_dispatch(conn, cipher, row, type_, urgency, None, "officer")
         log.info("dispatch requested by officer", complaint_id=str(row["id"]), type=type_, urgency=urgency,
                  again=row["dispatched_at"] is not None)

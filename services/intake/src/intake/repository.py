@@ -12,7 +12,9 @@ _COLUMNS = (
     "id, received_at, created_at, updated_at, channel, description, address, district, lat, lon, "
     "complainant_name_enc, complainant_phone_enc, status, type, urgency, department, confidence, "
     "model_version, classified_at, dispatched_at, acknowledged_at, resolved_at, resolution_note, "
-    "suggested_type, suggested_urgency, needs_review, candidates, corrected_at, weather, weather_raised"
+    "suggested_type, suggested_urgency, needs_review, candidates, corrected_at, weather, weather_raised, "
+    "duplicate_of, linked_at, held_at, hold_reason, dispatch_requested_at, dispatch_attempt, dispatch_event_id, "
+    "dispatch_worker_id"
 )
 
 
@@ -99,3 +101,32 @@ async def search(
         *args, limit, offset,
     )
     return rows, total
+
+
+# -- duplicates and links (see dispatch.py) ----------------------------------------------------------
+_DISTANCE = ("2 * 6371008.8 * asin(least(1, sqrt(power(sin(radians(lat - $1) / 2), 2)"
+             " + cos(radians($1)) * cos(radians(lat)) * power(sin(radians(lon - $2) / 2), 2))))")
+
+
+async def duplicates(conn: Any, *, lat: float, lon: float, type_: str, since: datetime, within_m: float,
+                     box: Any, exclude: uuid.UUID | None = None, limit: int = 20) -> list[asyncpg.Record]:
+    """Open complaints of ``type_`` (or suggested so) within ``within_m`` of the point, received since
+    ``since``, nearest first: a bounding box narrows, the haversine distance decides."""
+    return await conn.fetch(
+        f"SELECT * FROM (SELECT {_COLUMNS}, {_DISTANCE} AS distance_m FROM complaints"
+        " WHERE status <> 'resolved' AND COALESCE(type, suggested_type) = $3 AND received_at >= $4"
+        " AND lat BETWEEN $5 AND $6 AND lon BETWEEN $7 AND $8 AND id IS DISTINCT FROM $9) d"
+        " WHERE distance_m <= $10 ORDER BY distance_m, received_at DESC LIMIT $11",
+        lat, lon, type_, since, box.lat_min, box.lat_max, box.lon_min, box.lon_max, exclude, within_m, limit)
+
+
+async def linked_to(conn: Any, primary_id: uuid.UUID, *, for_update: bool = False) -> list[asyncpg.Record]:
+    """The complaints linked to ``primary_id``, oldest first."""
+    lock = " FOR UPDATE" if for_update else ""
+    return await conn.fetch(
+        f"SELECT {_COLUMNS} FROM complaints WHERE duplicate_of = $1 ORDER BY received_at, id{lock}", primary_id)
+
+
+async def set_link(conn: asyncpg.Connection, complaint_id: uuid.UUID, primary_id: uuid.UUID, at: datetime) -> None:
+    await conn.execute("UPDATE complaints SET duplicate_of = $2, linked_at = $3, updated_at = now() WHERE id = $1",
+                       complaint_id, primary_id, at)

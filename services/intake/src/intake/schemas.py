@@ -49,9 +49,13 @@ class ComplaintIn(BaseModel):
                              examples=["사우동 사거리 맨홀 뚜껑이 열려 있어서 위험해요"])
     location: LocationIn
     complainant: ComplainantIn | None = None
-    channel: Literal["phone", "visit", "web"] = Field(description="How the complaint came in")
+    channel: Literal["phone", "visit", "web", "open311"] = Field(
+        description="How the complaint came in (open311: filed by a third-party system through /open311/v2)")
     received_at: datetime | None = Field(
         default=None, description="When the call came in (ISO 8601; no offset means KST). Defaults to now.")
+    duplicate_of: uuid.UUID | None = Field(
+        default=None, description="File it as a duplicate of this open complaint (see GET /api/v1/complaints/"
+                                  "duplicates): it is classified as usual but shares the primary's dispatch")
 
     @field_validator("description")
     @classmethod
@@ -177,6 +181,12 @@ class ComplaintOut(BaseModel):
         default=None, description="Nobody acknowledged in time: who was called next")
     alerts: list[AlertEntry] | None = Field(
         default=None, description="What needs the duty officer: nobody answered at all, or an SMS failed")
+    duplicate_of: uuid.UUID | None = Field(default=None, description="Linked: the primary whose dispatch it shares")
+    linked: list[uuid.UUID] | None = Field(default=None, description="Complaints linked to this one as duplicates")
+    held: bool = Field(default=False, description="Held by an officer: not dispatched automatically")
+    hold_reason: str | None = None
+    dispatch_attempt: int = Field(default=0, description="Dispatch requests so far (a re-dispatch adds one)")
+    dispatch_worker_id: str | None = Field(default=None, description="The worker texted last (primary role)")
 
 
 class ComplaintPage(BaseModel):
@@ -189,3 +199,49 @@ class ComplaintPage(BaseModel):
 class ResolveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     note: str | None = Field(default=None, max_length=2000, description="What was done")
+
+
+# -- duplicates, linking, hold, dispatch (api_dispatch.py) ------------------------------------------
+class DuplicateOut(BaseModel):
+    id: uuid.UUID
+    distance_m: float = Field(description="Metres from the point asked about (haversine)")
+    status: str
+    type: str | None
+    type_label: str | None
+    urgency: str | None
+    received_at: datetime
+    district: str | None
+    address: str | None
+    summary: str
+    duplicate_of: uuid.UUID | None = Field(description="Linking to it links to this root primary")
+
+
+class DuplicatesOut(BaseModel):
+    items: list[DuplicateOut]
+    within_m: float
+    hours: int
+
+
+class LinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    primary_id: uuid.UUID = Field(description="The complaint whose dispatch this one shares (a linked one: its root)")
+
+
+class HoldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=2, max_length=500, description="Why it waits, for the record")
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, v: str) -> str:
+        if len(v.strip()) < 2:
+            raise ValueError("give a reason of at least 2 characters")
+        return v.strip()
+
+
+class DispatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    worker_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]{1,64}$",
+                                  description="A worker from the notifier's roster; required to re-dispatch")
+    note: str | None = Field(default=None, max_length=500, description="Why, for the record")
+

@@ -62,6 +62,14 @@ def minutes_text(seconds: float) -> str:
 
 
 # -- SQL -----------------------------------------------------------------------------------------
+async def stop_superseded(conn: asyncpg.Connection, complaint_id: uuid.UUID) -> int:
+    """A new dispatch of the complaint (a correction, an officer's re-dispatch) ends the earlier chains."""
+    result = await conn.execute(
+        "UPDATE escalations SET state = 'superseded', closed_at = now()"
+        " WHERE complaint_id = $1 AND state = 'waiting'", complaint_id)
+    return int(result.split()[-1])
+
+
 async def start(conn: asyncpg.Connection, *, notification_id: uuid.UUID, complaint_id: uuid.UUID,
                 urgency: str, crew: OnCall) -> None:
     """Open the chain of a first text (in the dispatch handler's transaction).
@@ -69,9 +77,7 @@ async def start(conn: asyncpg.Connection, *, notification_id: uuid.UUID, complai
     An earlier chain of the same complaint still waiting (the complaint was dispatched
     again, e.g. to another team after a correction) is superseded by this one.
     """
-    await conn.execute(
-        "UPDATE escalations SET state = 'superseded', closed_at = now()"
-        " WHERE complaint_id = $1 AND state = 'waiting'", complaint_id)
+    await stop_superseded(conn, complaint_id)
     await conn.execute(
         "INSERT INTO escalations (notification_id, complaint_id, team_id, urgency, backup_worker_id,"
         " supervisor_worker_id, shift_kind, duty_date, last_notification_id)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ import asyncpg
 from sunmoon.crypto import FieldCipher
 from sunmoon.events import NOTIFICATION_ACKNOWLEDGED, WORKER_RESPONDED, Envelope, make_envelope, utcnow
 from sunmoon.events.classifier import SurgeDetected
-from sunmoon.events.intake import ComplaintDispatchRequested, ComplaintStatusChanged
+from sunmoon.events.intake import ComplaintDispatchRequested, ComplaintLinked, ComplaintStatusChanged
 from sunmoon.events.notifier import NotificationAcknowledged, WorkerResponded
 from sunmoon.logging import get_logger, mask_phones_in
 from sunmoon.messaging import add_to_outbox
@@ -37,13 +38,27 @@ def make_dispatch_handler(public_url: str):
 
     async def on_dispatch_requested(conn: asyncpg.Connection, envelope: Envelope,
                                     event: ComplaintDispatchRequested) -> None:
+        if await repository.linked_primary(conn, event.complaint_id) is not None:
+            log.warning("dispatch for a complaint linked as a duplicate ignored: its primary's text covers it",
+                        complaint_id=str(event.complaint_id))
+            return
         crew = await roster.who_is_on_call(conn, event.type, event.district, envelope.occurred_at)
-        if crew is None:
+        chosen = await _chosen_worker(conn, event)
+        if crew is None and chosen is None:
             raise PermanentError(
                 f"nobody active on the roster for type {event.type!r}, not even a duty supervisor "
                 "(fallback) team; fill the roster, then replay this dead letter")
-        role, worker_id = crew.first
+        if chosen is not None:  # the officer's choice, not the roster's; the roster's crew still escalates
+            role, worker_id, team_id = "primary", chosen["id"], chosen["team_id"]
+            if crew is not None:
+                crew = dataclasses.replace(crew, chain=(("primary", worker_id),) + tuple(
+                    (r, w) for r, w in crew.chain if w != worker_id))
+        else:
+            (role, worker_id), team_id = crew.first, crew.team.id
+        # one SMS per complaint and worker; an officer's re-dispatch is a new notification, once per request
         key = domain.idempotency_key(event.complaint_id, worker_id)
+        if event.redispatch_of is not None:
+            key = f"{key}:redispatch:{event.attempt or envelope.event_id}"
         sms = domain.compose_sms(
             domain.SmsFacts(type=event.type, urgency=event.urgency, address=event.address,
                             district=event.district, callback_masked=event.callback_masked),
@@ -51,24 +66,47 @@ def make_dispatch_handler(public_url: str):
         )
         notification_id = await repository.insert_notification(conn, {
             "id": uuid.uuid4(), "complaint_id": event.complaint_id, "worker_id": worker_id,
-            "team_id": crew.team.id, "role": role, "idempotency_key": key,
+            "team_id": team_id, "role": role, "idempotency_key": key,
             "complaint_type": event.type, "urgency": event.urgency,
             "place": domain.place_of(event.address, event.district), "text": sms.text,
             "message_kind": sms.kind, "size_bytes": sms.size_bytes, "event_id": envelope.event_id,
         })
-        ctx = {"complaint_id": str(event.complaint_id), "worker_id": worker_id, "team": crew.team.id,
-               "shift": crew.slot.kind, "duty_date": crew.slot.duty_date.isoformat(), "source": crew.source}
+        ctx = {"complaint_id": str(event.complaint_id), "worker_id": worker_id, "team": team_id,
+               "attempt": event.attempt, "redispatch": event.redispatch_of is not None,
+               "linked": len(event.linked_complaint_ids), "chosen": chosen is not None}
         if notification_id is None:
             log.info("worker already notified for this complaint; nothing queued", **ctx)
             return
-        await escalation.start(conn, notification_id=notification_id, complaint_id=event.complaint_id,
-                               urgency=event.urgency, crew=crew)
+        if crew is not None:  # supersedes the complaint's earlier chain: a re-dispatch stops its escalation
+            await escalation.start(conn, notification_id=notification_id, complaint_id=event.complaint_id,
+                                   urgency=event.urgency, crew=crew)
+        else:
+            await escalation.stop_superseded(conn, event.complaint_id)
         await repository.wake_sender(conn)
         log.info("notification queued", notification_id=str(notification_id), kind=sms.kind,
-                 bytes=sms.size_bytes, fallback=crew.fallback, backup=crew.next_of("backup"),
-                 supervisor=crew.next_of("supervisor"), **ctx)
+                 bytes=sms.size_bytes, backup=crew.next_of("backup") if crew else None,
+                 supervisor=crew.next_of("supervisor") if crew else None, **ctx)
 
     return on_dispatch_requested
+
+
+async def _chosen_worker(conn: asyncpg.Connection, event: ComplaintDispatchRequested) -> Any:
+    """The worker the officer chose, if active; else None (the roster's choice is texted instead)."""
+    if not event.worker_id:
+        return None
+    row = await roster.worker_row(conn, event.worker_id)
+    if row is None or not row["active"]:
+        log.warning("chosen worker unknown or inactive; texting the roster's choice instead",
+                    complaint_id=str(event.complaint_id), worker_id=event.worker_id, known=row is not None)
+        return None
+    return row
+
+
+async def on_complaint_linked(conn: asyncpg.Connection, envelope: Envelope, event: ComplaintLinked) -> None:
+    """A complaint linked as a duplicate is never texted: remember it, so no dispatch for it texts anyone."""
+    await repository.record_link(conn, event.complaint_id, event.primary_id, event.linked_at, envelope.event_id)
+    log.info("complaint linked; it shares its primary's text", complaint_id=str(event.complaint_id),
+             primary_id=str(event.primary_id))
 
 
 # -- surges and resolutions -------------------------------------------------------------------

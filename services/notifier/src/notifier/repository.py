@@ -319,3 +319,16 @@ SENDER_CHANNEL = "notifier_sms"
 
 async def wake_sender(conn: asyncpg.Connection) -> None:
     await conn.execute(f"NOTIFY {SENDER_CHANNEL}")  # delivered at commit, dropped on rollback
+
+
+# -- complaints linked as duplicates (intake.complaint.linked.v1) -----------------------------------
+async def record_link(conn: asyncpg.Connection, complaint_id: uuid.UUID, primary_id: uuid.UUID, linked_at: Any,
+                      event_id: uuid.UUID) -> None:
+    await conn.execute(
+        "INSERT INTO linked_complaints (complaint_id, primary_id, linked_at, event_id) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (complaint_id) DO UPDATE SET primary_id = EXCLUDED.primary_id, linked_at = EXCLUDED.linked_at",
+        complaint_id, primary_id, linked_at, event_id)
+
+
+async def linked_primary(conn: Any, complaint_id: uuid.UUID) -> uuid.UUID | None:
+    return await conn.fetchval("SELECT primary_id FROM linked_complaints WHERE complaint_id = $1", complaint_id)

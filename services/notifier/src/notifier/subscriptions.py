@@ -1,6 +1,6 @@
 """The notifier's routing table: what it consumes, under which durable name."""
 
-from sunmoon.events import DISPATCH_REQUESTED, STATUS_CHANGED, SURGE_DETECTED
+from sunmoon.events import COMPLAINT_LINKED, DISPATCH_REQUESTED, STATUS_CHANGED, SURGE_DETECTED
 from sunmoon.messaging import Subscription
 
 from . import handlers
@@ -12,4 +12,5 @@ def subscriptions(public_url: str) -> list[Subscription]:
                      handlers.make_dispatch_handler(public_url)),
         Subscription(SURGE_DETECTED.subject, "notifier-surge-detected", handlers.make_surge_handler(public_url)),
         Subscription(STATUS_CHANGED.subject, "notifier-complaint-status_changed", handlers.on_status_changed),
+        Subscription(COMPLAINT_LINKED.subject, "notifier-complaint-linked", handlers.on_complaint_linked),
     ]

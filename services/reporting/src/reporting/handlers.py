@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from sunmoon.events import ANALYTICS_COMPLAINT_STATE, Envelope, make_envelope
 from sunmoon.events.classifier import ComplaintClassified, SurgeDetected
-from sunmoon.events.intake import ComplaintReceived, ComplaintReclassified, ComplaintStatusChanged
+from sunmoon.events.intake import ComplaintLinked, ComplaintReceived, ComplaintReclassified, ComplaintStatusChanged
 from sunmoon.events.notifier import NotificationAcknowledged, NotificationSent
 from sunmoon.events.weather import ObservationRecorded
 from sunmoon.kmagrid import OutsideGrid, to_grid
@@ -142,3 +142,10 @@ async def on_notification_acknowledged(conn: asyncpg.Connection, envelope: Envel
 async def on_observation_recorded(conn: asyncpg.Connection, envelope: Envelope,
                                   event: ObservationRecorded) -> None:
     await repository.upsert_observation(conn, event.model_dump(), envelope.occurred_at)
+
+
+async def on_complaint_linked(conn: asyncpg.Connection, envelope: Envelope, event: ComplaintLinked) -> None:
+    """A duplicate keeps its row (it is a complaint, counted as one) and is marked with its primary."""
+    await repository.lock_complaint(conn, event.complaint_id)
+    await conn.execute("UPDATE complaints SET duplicate_of = $2, updated_at = now() WHERE complaint_id = $1",
+                       event.complaint_id, event.primary_id)

@@ -11,7 +11,7 @@ STATUS_LABELS = {"received": "접수", "classified": "분류", "dispatched": "�
 # what became of a complaint, by the furthest status it reached
 OUTCOME_LABELS = {"received": "접수(분류 전)", "classified": "분류(통보 전)", "dispatched": "통보(확인 대기)",
                   "acknowledged": "확인(처리 중)", "resolved": "처리 완료"}
-CHANNEL_LABELS = {"phone": "전화", "visit": "방문", "web": "인터넷"}
+CHANNEL_LABELS = {"phone": "전화", "visit": "방문", "web": "인터넷", "open311": "Open311(앱·연계)"}
 ROLE_LABELS = {"primary": "담당", "backup": "예비", "supervisor": "감독"}
 WEEKDAY_LABELS = ["월", "화", "수", "목", "금", "토", "일"]
 HAZARD_LABELS = {"rain": "비", "snow_cold": "눈·한파", "wind": "강풍", "heat": "폭염"}

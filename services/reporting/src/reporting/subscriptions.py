@@ -3,7 +3,7 @@
 from functools import partial
 
 from sunmoon.events import (
-    COMPLAINT_CLASSIFIED, COMPLAINT_RECEIVED, COMPLAINT_RECLASSIFIED, NOTIFICATION_ACKNOWLEDGED, NOTIFICATION_SENT,
+    COMPLAINT_CLASSIFIED, COMPLAINT_LINKED, COMPLAINT_RECEIVED, COMPLAINT_RECLASSIFIED, NOTIFICATION_ACKNOWLEDGED, NOTIFICATION_SENT,
     OBSERVATION_RECORDED, STATUS_CHANGED, SURGE_DETECTED,
 )
 from sunmoon.messaging import Subscription
@@ -20,6 +20,7 @@ def subscriptions(opts: handlers.Folding = handlers.DEFAULT) -> list[Subscriptio
         Subscription(COMPLAINT_RECLASSIFIED.subject, "reporting-complaint-reclassified",
                      partial(handlers.on_complaint_reclassified, opts=opts)),
         Subscription(SURGE_DETECTED.subject, "reporting-surge-detected", handlers.on_surge_detected),
+        Subscription(COMPLAINT_LINKED.subject, "reporting-complaint-linked", handlers.on_complaint_linked),
         Subscription(STATUS_CHANGED.subject, "reporting-complaint-status-changed",
                      partial(handlers.on_status_changed, opts=opts)),
         Subscription(NOTIFICATION_SENT.subject, "reporting-notification-sent", handlers.on_notification_sent),

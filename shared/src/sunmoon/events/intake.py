@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Channel = Literal["phone", "visit", "web"]
+Channel = Literal["phone", "visit", "web", "open311"]
 Status = Literal["received", "classified", "dispatched", "acknowledged", "resolved"]
 
 # Forward order of a complaint's life; a status never moves backwards.
@@ -51,6 +51,13 @@ class ComplaintDispatchRequested(_Payload):
     callback_masked: str | None = None  # e.g. 010-****-5678, never the full number
     summary: str = ""
     requested_by: str = "auto"
+    # Additive (v1 stays compatible): an officer's choice of worker, the dispatch's number for this
+    # complaint (1 = first; a re-dispatch is a new notification), the dispatch it replaces, and the
+    # complaints linked to this one as duplicates (they are never texted themselves).
+    worker_id: str | None = Field(default=None, max_length=64)
+    attempt: int | None = Field(default=None, ge=1)
+    redispatch_of: uuid.UUID | None = None  # event id of the dispatch request this one replaces
+    linked_complaint_ids: list[uuid.UUID] = Field(default_factory=list)
 
 
 class ComplaintStatusChanged(_Payload):
@@ -77,3 +84,18 @@ class ComplaintReclassified(_Payload):
     model_version: str | None = None  # the model whose suggestion was corrected
     corrected_at: datetime
     note: str | None = None
+
+
+class ComplaintLinked(_Payload):
+    """A complaint was linked to another as a duplicate (same problem, same place, same night).
+
+    The linked complaint keeps its own row and is counted as a complaint, but it shares the
+    primary's dispatch: nobody is texted for it, and its status follows the primary's
+    (dispatched, acknowledged, resolved). ``primary_id`` is always the root of the chain.
+    """
+
+    complaint_id: uuid.UUID
+    primary_id: uuid.UUID
+    linked_at: datetime
+    distance_m: float | None = Field(default=None, ge=0)
+    linked_by: str = "officer"  # 'officer' (desk), 'api'

@@ -41,6 +41,7 @@ COMPLAINT_RECEIVED = EventSpec("intake.complaint.received.v1", intake.ComplaintR
 DISPATCH_REQUESTED = EventSpec("intake.complaint.dispatch_requested.v1", intake.ComplaintDispatchRequested)
 STATUS_CHANGED = EventSpec("intake.complaint.status_changed.v1", intake.ComplaintStatusChanged)
 COMPLAINT_RECLASSIFIED = EventSpec("intake.complaint.reclassified.v1", intake.ComplaintReclassified)
+COMPLAINT_LINKED = EventSpec("intake.complaint.linked.v1", intake.ComplaintLinked)
 COMPLAINT_CLASSIFIED = EventSpec("classifier.complaint.classified.v1", classifier.ComplaintClassified)
 SURGE_DETECTED = EventSpec("classifier.surge.detected.v1", classifier.SurgeDetected)
 NOTIFICATION_SENT = EventSpec("notifier.notification.sent.v1", notifier.NotificationSent)
@@ -59,7 +60,8 @@ WARNING_CHANGED = EventSpec("weather.warning.changed.v1", weather.WarningChanged
 REGISTRY: dict[str, EventSpec] = {
     spec.subject: spec
     for spec in (
-        COMPLAINT_RECEIVED, DISPATCH_REQUESTED, STATUS_CHANGED, COMPLAINT_RECLASSIFIED, COMPLAINT_CLASSIFIED,
+        COMPLAINT_RECEIVED, DISPATCH_REQUESTED, STATUS_CHANGED, COMPLAINT_RECLASSIFIED, COMPLAINT_LINKED,
+        COMPLAINT_CLASSIFIED,
         NOTIFICATION_SENT, NOTIFICATION_ACKNOWLEDGED, NOTIFICATION_DELIVERED, NOTIFICATION_FAILED,
         WORKER_RESPONDED, ESCALATION_RAISED, OBSERVATION_RECORDED, WARNING_CHANGED, SURGE_DETECTED,
         ANALYTICS_COMPLAINT_STATE, REPORT_GENERATED,

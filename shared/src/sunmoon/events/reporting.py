@@ -21,7 +21,7 @@ class ComplaintState(BaseModel):
     change: Literal["received", "classified", "reclassified", "dispatched", "acknowledged", "resolved"]
     changed_at: datetime
     status: Literal["received", "classified", "dispatched", "acknowledged", "resolved"]
-    channel: Literal["phone", "visit", "web"] | None = None
+    channel: Literal["phone", "visit", "web", "open311"] | None = None
     type: str | None = None
     urgency: Literal["urgent", "normal", "low"] | None = None
     department: str | None = None

@@ -13,7 +13,7 @@ from .rules import KST, OverdueLimits, elapsed_label, is_overdue
 
 STATUS_LABELS = {"received": "접수", "classified": "분류됨", "dispatched": "출동 요청",
                  "acknowledged": "현장 확인", "resolved": "처리 완료"}
-CHANNEL_LABELS = {"phone": "전화", "visit": "방문", "web": "인터넷"}
+CHANNEL_LABELS = {"phone": "전화", "visit": "방문", "web": "인터넷", "open311": "Open311(앱·연계)"}
 
 
 def kst(value: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
@@ -34,6 +34,8 @@ def board_item(row: Any, now: datetime, limits: OverdueLimits) -> dict[str, Any]
         "lat": row["lat"], "lon": row["lon"],
         "summary": domain.summary_of(row["description"], 60),
         "needs_review": row["needs_review"], "corrected": row["corrected_at"] is not None,
+        "duplicate_of": str(row.get("duplicate_of")) if row.get("duplicate_of") else None,  # linked: shares a dispatch
+        "held": row.get("held_at") is not None,
         "overdue": is_overdue(row["status"], row["urgency"], row["received_at"], now, limits),
         "elapsed": elapsed_label(row["received_at"], now),
     }

@@ -35,7 +35,9 @@
         el("td", {}, link),
         el("td", {}, elapsed(it.received_at, now), late ? el("span", { class: "badge warn", text: "지연" }) : ""),
         el("td", {}, el("span", { class: "status s-" + it.status, text: it.status_label })),
-        el("td", { text: (it.type_label || "미분류") }, it.needs_review ? el("span", { class: "badge", text: "확인 필요" }) : ""),
+        el("td", { text: (it.type_label || "미분류") }, it.needs_review ? el("span", { class: "badge", text: "확인 필요" }) : "",
+          it.duplicate_of ? el("span", { class: "badge", title: "중복 민원: 대표 민원의 출동을 함께 씁니다", text: "연결" }) : "",
+          it.held ? el("span", { class: "badge warn", text: "보류" }) : ""),
         el("td", {}, el("span", { class: "urgency u-" + (it.urgency || "none"), text: it.urgency_label || "—" })),
         el("td", { text: it.place }),
         el("td", { class: "summary", text: it.summary }));

@@ -1,3 +1,6 @@
+from typing import Literal
+
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from sunmoon.settings import ServiceSettings
@@ -20,9 +23,22 @@ class IntakeSettings(ServiceSettings):
     # call between services; everything else travels as events). Unreachable or slow: the desk shows "unknown".
     classifier_url: str = "http://127.0.0.1:8001"
     classifier_timeout_seconds: float = 1.5
+    # The notifier's HTTP API: the administration screens (/desk/admin) read and edit the roster through it
+    # (the classifier's for manuals and complaint types). The owning service validates and stores every edit.
+    notifier_url: str = "http://127.0.0.1:8002"
     # Base map tiles, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty = no tiles (the gazetteer's points).
     map_tile_url: str = ""
     map_tile_attribution: str = ""
+    # The weather service's HTTP API, for the map's warnings-in-force layer (a read-only call with a short
+    # deadline, like the classifier preview; unreachable: the map says "기상특보 정보를 가져올 수 없음").
+    weather_url: str = "http://127.0.0.1:8003"
+    weather_timeout_seconds: float = 1.5
+    # A real geocoder for full addresses (VWorld or Kakao Local), used only when a key is set; empty: only the
+    # offline gazetteer. URL empty = the provider's public address.
+    geocoder: Literal["", "vworld", "kakao"] = ""
+    geocoder_key: SecretStr = SecretStr("")
+    geocoder_url: str = ""
+    geocoder_timeout_seconds: float = 2.0
     # Where the desk's "분석" link goes: reporting's analytics dashboard (charts, hotspots, response times).
     dashboard_url: str = "http://127.0.0.1:8004/dashboard"
     # Sessions: idle expiry and an absolute limit (one night shift); cookies carry the Secure flag unless false

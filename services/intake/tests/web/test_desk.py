@@ -32,7 +32,8 @@ async def test_intake_form_page_is_keyboard_ready_and_ships_the_gazetteer(desk):
     assert html.count("<option value=") >= 14 + 3 + 15 and "고촌읍" in html
     assert '<script src="/desk/static/intake.js">' in html
     places = (await client.get("/desk/api/places", params={"q": "풍무"})).json()["places"]
-    assert [p["name"] for p in places] == ["풍무동"] and places[0]["address"] == "경기도 김포시 풍무동"
+    assert places[0]["name"] == "풍무동" and places[0]["address"] == "경기도 김포시 풍무동"
+    assert {p["kind"] for p in places[1:]} == {"road"}                 # then its roads (풍무로, ...)
 
 
 async def test_preview_goes_through_intake_with_phone_numbers_masked(desk):

@@ -22,7 +22,7 @@ from sunmoon.events.classifier import COMPLAINT_TYPES
 from sunmoon.logging import get_logger
 
 from .. import repository as complaints
-from . import auth, gazetteer
+from . import auth
 from . import repository as desk_repo
 from .auth import DeskUser, current_user
 from .rules import OverdueLimits, night_start
@@ -62,11 +62,6 @@ async def manual(request: Request, type_: str, user: User) -> dict[str, Any]:
     return {"known": found is not None, "manual": found}
 
 
-@router.get("/api/places")
-async def places(user: User, q: str = "") -> dict[str, Any]:
-    return {"places": [p.as_json() for p in gazetteer.search(q, limit=50)]}
-
-
 @router.get("/api/board")
 async def board(request: Request, user: User) -> dict[str, Any]:
     pool = _pool(request)
@@ -76,16 +71,6 @@ async def board(request: Request, user: User) -> dict[str, Any]:
     limits = _limits(request)
     return {"since": since.isoformat(), "now": now.isoformat(), "overdue_minutes": limits.as_dict(),
             "items": [board_item(r, now, limits) for r in rows]}
-
-
-@router.get("/api/map")
-async def map_data(request: Request, user: User) -> dict[str, Any]:
-    pool = _pool(request)
-    now = await desk_repo.now(pool)
-    limits = _limits(request)
-    lat, lon = gazetteer.city_center()
-    return {"center": [lat, lon], "places": [p.as_json() for p in gazetteer.places()],
-            "items": [board_item(r, now, limits) for r in await desk_repo.open_on_map(pool)]}
 
 
 @router.post("/api/complaints/{complaint_id}/reveal")
@@ -125,7 +110,16 @@ async def events(request: Request, user: User) -> StreamingResponse:
     limits = _limits(request)
     settings = request.app.state.settings
     token = request.cookies.get(auth.SESSION_COOKIE)
-    stopping: asyncio.Event = request.app.state.runtime.stop_event  # set when intake stops
+    stopping: asyncio.Event = request.app.state.runtime.stop_event  # set when intake's lifespan ends
+    # ...but uvicorn ends the lifespan only after open responses finish: on SIGTERM or Ctrl-C it flags its
+    # Server (the installed signal handler is that Server's bound ``handle_exit``) and waits for connections
+    # up to its graceful time-out. The stream watches that flag too, so an open board never delays a stop.
+    import signal
+
+    server = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
+
+    def exiting() -> bool:
+        return stopping.is_set() or bool(getattr(server, "should_exit", False))
 
     async def stream() -> AsyncIterator[str]:
         loop = asyncio.get_running_loop()
@@ -133,7 +127,7 @@ async def events(request: Request, user: User) -> StreamingResponse:
         watermark: datetime = await desk_repo.now(pool)
         sent: dict[str, str] = {}
         yield "retry: 2000\n\n"
-        while not stopping.is_set() and loop.time() - started < STREAM_MAX_SECONDS:
+        while not exiting() and loop.time() - started < STREAM_MAX_SECONDS:
             if await request.is_disconnected():
                 return
             if loop.time() - last_check > RECHECK_SESSION_SECONDS:
@@ -162,3 +156,9 @@ async def events(request: Request, user: User) -> StreamingResponse:
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"cache-control": "no-store", "x-accel-buffering": "no"})
+
+
+# The side panel (on-call worker, weather, duplicates) and the dispatch controls live in desk_api.py.
+from .desk_api import router as _desk_api  # noqa: E402
+
+router.include_router(_desk_api)

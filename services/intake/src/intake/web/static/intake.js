@@ -1,4 +1,4 @@
-/* The intake form: phone formatting, place autocomplete (offline gazetteer), the live classification
+/* The intake form: phone formatting, the place (place.js: autocomplete, map point), the live classification
    preview through intake (never the classifier directly), and filing through the JSON API. */
 "use strict";
 (function () {
@@ -6,7 +6,6 @@
   const $ = (id) => document.getElementById(id);
   const form = $("complaint-form");
   const typeLabels = JSON.parse($("type-labels").textContent);
-  const places = JSON.parse($("place-data").textContent);
   let suggestion = null;     // the classifier's preview
   let chosenType = null;     // what the officer picked (null: the suggestion)
   let previewSeq = 0;
@@ -18,13 +17,11 @@
     $("phone-error").textContent = "";
   });
 
-  function findPlace(name) {
-    const q = name.trim().replace(/\s/g, "");
-    return places.find((p) => p.name === q) || null;
-  }
+  // the place field's combobox (place.js): a chosen 읍·면·동, road, 리, map point or geocoded address
+  const findPlace = (text) => window.DeskPlace.resolve(text);
   $("place").addEventListener("change", () => {
     const p = findPlace($("place").value);
-    $("place-error").textContent = p || !$("place").value ? "" : "김포시 읍·면·동 목록에 없는 이름입니다.";
+    $("place-error").textContent = p || !$("place").value ? "" : "목록에서 위치를 골라 주세요 (읍·면·동, 도로명, 리).";
   });
 
   // Enter in the text area files the complaint; Shift+Enter starts a new line. Not while composing Hangul.
@@ -116,7 +113,7 @@
     const place = findPlace($("place").value);
     let bad = null;
     if (!text) { $("text-error").textContent = "민원 내용을 입력해 주세요."; bad = bad || $("text"); }
-    if (!place) { $("place-error").textContent = "김포시 읍·면·동을 목록에서 골라 주세요."; bad = bad || $("place"); }
+    if (!place) { $("place-error").textContent = "김포시 안의 위치를 목록에서 골라 주세요."; bad = bad || $("place"); }
     const phone = $("phone").value.trim();
     if (phone && !/^0\d{1,2}-?\d{3,4}-?\d{4}$|^1\d{3}-?\d{4}$/.test(phone)) { $("phone-error").textContent = "전화번호 형식이 맞지 않습니다 (예: 010-1234-5678)."; bad = $("phone"); }
     if (bad) { bad.focus(); status.textContent = "입력을 확인해 주세요."; return; }
@@ -127,11 +124,15 @@
       location: { address: `${place.address}${detail ? " " + detail : ""}`, lat: place.lat, lon: place.lon },
     };
     if (name || phone) body.complainant = { name: name || null, phone: phone || null };
+    const duplicateOf = $("duplicate-of") ? $("duplicate-of").value : "";  // set by intake_panel.js: file as linked
+    if (duplicateOf) body.duplicate_of = duplicateOf;
     $("submit").disabled = true;
     status.textContent = "접수 중…";
     try {
       const r = await api("POST", "/api/v1/complaints", body);
       if (!r.ok) {
+        if ($("duplicate-of")) $("duplicate-of").value = "";
+        if (r.status === 409 && r.data && typeof r.data.detail === "string") { status.textContent = r.data.detail; return; }
         fieldErrors(r.data && r.data.detail);
         status.textContent = r.status === 413 ? "내용이 너무 깁니다." : "접수하지 못했습니다. 입력을 확인해 주세요.";
         return;
@@ -142,7 +143,10 @@
         const c = await api("POST", `/api/v1/complaints/${id}/classification`, { type: chosenType, note: "접수 시 담당자 선택" });
         note = c.ok ? ` 유형: ${typeLabels[chosenType]} (담당자 지정)` : " (유형 지정 실패: 상세 화면에서 다시 지정하세요)";
       }
+      if (duplicateOf) note += ` 중복 민원으로 연결됨 (대표 ${duplicateOf.slice(0, 8)}, 문자는 한 번만 갑니다).`;
       form.reset();
+      if ($("duplicate-of")) $("duplicate-of").value = "";
+      document.dispatchEvent(new CustomEvent("desk:filed"));
       suggestion = null; chosenType = null; previewSeq++;
       $("suggest-body").hidden = true;
       $("suggest-state").textContent = "민원 내용을 입력하면 유형과 긴급도를 제안합니다.";

@@ -7,10 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request
 
-from . import models, repository
-from .schemas import ClassificationOut, ClassifyIn, ClassifyOut, ManualOut, TypeList, TypeOut
+from sunmoon.logging import get_logger
+
+from . import models, repository, type_settings
+from .schemas import ClassificationOut, ClassifyIn, ClassifyOut, ManualOut, TypeList, TypeOut, TypeSettingIn
 from .taxonomy import TYPES, unknown_type_message
 
+log = get_logger(__name__)
 router = APIRouter(prefix="/api/v1")
 
 
@@ -28,16 +31,42 @@ async def classify(body: ClassifyIn, request: Request, pool: Pool) -> ClassifyOu
     """Type, urgency, department and confidence the model gives this text, the terms that
     decided them, and the handling manual of the type. A preview: nothing is stored and no
     event is published; complaints are classified when intake announces them."""
-    result = models.classify(request.app.state.model.model, body.text)
+    settings = await type_settings.load(pool)
+    result = type_settings.apply(models.classify(request.app.state.model.model, body.text), settings)
     row = await repository.current_manual(pool, result.type)
-    return ClassifyOut.build(result, ManualOut.from_row(row) if row else None)
+    return ClassifyOut.build(result, ManualOut.from_row(row) if row else None,
+                             labels={code: s.label for code, s in settings.items()})
 
 
 @router.get("/types", response_model=TypeList, tags=["taxonomy"],
-            summary="The fifteen complaint types with Korean labels and departments")
-async def list_types() -> TypeList:
-    """In the order of the labelling guide; `other` (기타) last."""
-    return TypeList(types=[TypeOut.of(info) for info in TYPES.values()])
+            summary="The fifteen complaint types with Korean labels, departments and default urgencies")
+async def list_types(pool: Pool) -> TypeList:
+    """In the order of the labelling guide; `other` (기타) last. Includes what administrators
+    changed (`PUT /api/v1/types/{code}`)."""
+    return TypeList(types=[TypeOut.of(s) for s in (await type_settings.load(pool)).values()])
+
+
+@router.put("/types/{code}", response_model=TypeOut, tags=["taxonomy"],
+            summary="Change a type's label, department, default urgency or active flag",
+            responses={404: {"description": "Unknown type: types are the model's classes; a new one needs "
+                                            "training data and a retrained model"},
+                       422: {"description": "A field missing, blank or too long; `other` cannot be deactivated"}})
+async def put_type(code: Annotated[str, Path(description="Type code, e.g. water_supply")], body: TypeSettingIn,
+                   pool: Pool) -> TypeOut:
+    """Stored in `type_settings`; from now on previews, stored classifications and the
+    classified event use the new department and default urgency. Inactive: the classifier
+    picks the most likely active type instead and marks the complaint `needs_review`."""
+    if code not in TYPES:
+        raise HTTPException(404, unknown_type_message(code) + ". A new type cannot be added here: the model "
+                                 "would need training data for it and retraining (see the classifier's README)")
+    if code == "other" and not body.active:
+        raise HTTPException(422, "type 'other' is the fallback of every unsure classification and stays active")
+    saved = await type_settings.save(pool, type_settings.TypeSetting(
+        code=code, label=body.label, department=body.department, default_urgency=body.default_urgency,
+        active=body.active, updated_by=body.edited_by))
+    log.info("type settings changed", code=code, label=saved.label, department=saved.department,
+             default_urgency=saved.default_urgency, active=saved.active, editor=body.edited_by)
+    return TypeOut.of(saved)
 
 
 @router.get("/manuals/{type}", response_model=ManualOut, tags=["manuals"],

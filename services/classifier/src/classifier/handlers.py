@@ -12,7 +12,7 @@ from sunmoon.events.intake import ComplaintReceived, ComplaintReclassified
 from sunmoon.logging import get_logger
 from sunmoon.messaging import add_to_outbox
 
-from . import guidance, guidance_repository, models, repository, weather
+from . import guidance, guidance_repository, models, repository, type_settings, weather
 from .taxonomy import TYPES
 
 log = get_logger(__name__)
@@ -39,7 +39,7 @@ async def classify_received(conn: asyncpg.Connection, envelope: Envelope, event:
     if await repository.is_classified(conn, event.complaint_id):
         log.info("complaint already classified; nothing published", **ctx)
         return
-    result = models.classify(model, event.description)
+    result = type_settings.apply(models.classify(model, event.description), await type_settings.load(conn))
     context = await weather.context_at(conn, event.lat, event.lon, event.received_at)
     urgency, raised = weather.raise_urgency(result.type, result.urgency, context)
     if raised:

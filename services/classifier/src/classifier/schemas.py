@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from sunmoon.events.classifier import ComplaintType, Urgency
 
 from .domain import Classification
-from .taxonomy import TYPES, TypeInfo, urgency_label
+from .taxonomy import TYPES, urgency_label
 
 MAX_API_CHARS = 20_000
 TERMS_DESCRIPTION = ("The pieces of the text (spaces removed) that decided the type, strongest first, "
@@ -66,14 +66,20 @@ class ClassifyOut(BaseModel):
     manual: ManualOut | None = Field(description="The handling manual of the type")
 
     @classmethod
-    def build(cls, result: Classification, manual: ManualOut | None) -> ClassifyOut:
+    def build(cls, result: Classification, manual: ManualOut | None,
+              labels: dict[str, str] | None = None) -> ClassifyOut:
+        """``labels``: the administrators' Korean labels of the types (``type_settings``), if any."""
+        label = (labels or {}).get
         return cls(
-            type=result.type, label=result.label, urgency=result.urgency, urgency_label=urgency_label(result.urgency),
+            type=result.type, label=label(result.type, result.label), urgency=result.urgency,
+            urgency_label=urgency_label(result.urgency),
             department=result.department, confidence=result.confidence, needs_review=result.needs_review,
-            candidates=[Alternative(type=t, label=TYPES[t].label, score=p) for t, p in result.candidates],
+            candidates=[Alternative(type=t, label=label(t, TYPES[t].label), score=p)
+                        for t, p in result.candidates],
             matched_terms=result.matched_terms,
             urgency_terms=list(result.urgency_terms),
-            alternatives=[Alternative(type=t, label=TYPES[t].label, score=s) for t, s in result.alternatives()],
+            alternatives=[Alternative(type=t, label=label(t, TYPES[t].label), score=s)
+                          for t, s in result.alternatives()],
             model_version=result.model_version, manual=manual,
         )
 
@@ -84,12 +90,35 @@ class TypeOut(BaseModel):
     department: str = Field(description="The responsible department", examples=["도로과"])
     default_urgency: Urgency = Field(description="Urgency when the text carries no cue either way")
     default_urgency_label: str
+    active: bool = Field(True, description="false: the classifier does not choose this type (it picks the most "
+                                           "likely active one and marks the complaint for review)")
+    customised: bool = Field(False, description="An administrator changed it from the packaged taxonomy")
+    updated_by: str | None = Field(None, description="Who changed it last")
+    updated_at: datetime | None = None
 
     @classmethod
-    def of(cls, info: TypeInfo) -> TypeOut:
-        return cls(code=info.code, label=info.label, department=info.department,  # type: ignore[arg-type]
-                   default_urgency=info.default_urgency,  # type: ignore[arg-type]
-                   default_urgency_label=urgency_label(info.default_urgency))
+    def of(cls, info: Any) -> TypeOut:
+        """From a ``taxonomy.TypeInfo`` or a ``type_settings.TypeSetting``."""
+        return cls(code=info.code, label=info.label, department=info.department,
+                   default_urgency=info.default_urgency, default_urgency_label=urgency_label(info.default_urgency),
+                   active=getattr(info, "active", True), customised=getattr(info, "customised", False),
+                   updated_by=getattr(info, "updated_by", None), updated_at=getattr(info, "updated_at", None))
+
+
+class TypeSettingIn(BaseModel):
+    """What an administrator may change about a type. The type itself is a class of the trained model:
+    a new type needs new training data and a retrained model, not an edit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] = Field(
+        examples=["상수도 누수·단수"])
+    department: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] = Field(
+        examples=["상하수도과"])
+    default_urgency: Urgency = Field(description="Used where the model defers to the default (no cue in the text)")
+    active: bool = True
+    edited_by: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+        description="Who makes the change", examples=["admin kim"])
 
 
 class TypeList(BaseModel):

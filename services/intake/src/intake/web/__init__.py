@@ -11,8 +11,12 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from .. import geocoding
+from ..geocoding import CachedGeocoder
+from .admin_gateway import AdminGateway
 from .auth import CsrfFailed, Forbidden, SignInRequired
 from .preview import ClassifierPreview
+from .warnings import WeatherWarnings
 from .security import SecurityHeaders
 
 HERE = Path(__file__).resolve().parent
@@ -22,6 +26,9 @@ HERE = Path(__file__).resolve().parent
 class Desk:
     templates: Jinja2Templates
     preview: ClassifierPreview
+    admin: AdminGateway  # the administration screens' calls to the classifier and the notifier
+    warnings: WeatherWarnings | None = None  # the map's warnings in force (weather service, fails soft)
+    geocoder: CachedGeocoder | None = None   # a real geocoder when a key is configured (map_api.places)
 
 
 def _wants_json(request: Request) -> bool:
@@ -30,13 +37,20 @@ def _wants_json(request: Request) -> bool:
 
 
 def install(app: FastAPI) -> None:
-    from . import feed, pages
+    from . import admin, admin_roster, admin_users, feed, map_api, pages  # noqa: F401 - admin_*: routes on admin.router
 
     settings = app.state.settings
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.state.desk = Desk(templates=templates,
-                          preview=ClassifierPreview(settings.classifier_url, settings.classifier_timeout_seconds))
+                          preview=ClassifierPreview(settings.classifier_url, settings.classifier_timeout_seconds,
+                                                    ca_file=settings.tls_ca_file),
+                          admin=AdminGateway.from_settings(settings),
+                          warnings=WeatherWarnings(settings.weather_url, settings.weather_timeout_seconds,
+                                                   ca_file=settings.tls_ca_file),
+                          geocoder=geocoding.from_settings(settings))
     app.include_router(pages.router)
+    app.include_router(admin.router)
+    app.include_router(map_api.router)
     app.include_router(feed.router)
     app.mount("/desk/static", StaticFiles(directory=str(HERE / "static")), name="desk-static")
     app.add_middleware(SecurityHeaders, tile_url=settings.map_tile_url)

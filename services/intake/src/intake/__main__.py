@@ -6,6 +6,8 @@ from sunmoon.cli import run_uvicorn, service_main
 
 from .bootstrap import MIGRATIONS, create_app
 from .settings import IntakeSettings
+from .open311 import cli as open311_cli
+from .open311 import rotation as open311_rotation
 from .web import cli as desk_cli
 
 
@@ -19,6 +21,7 @@ async def _rotate(settings: IntakeSettings, args) -> int:
     pool = await create_pool(settings.database_url, max_size=2)
     try:
         await rotate(pool, cipher, batch=args.batch)
+        await open311_rotation.rotate(pool, cipher, batch=args.batch)  # e-mail, device, account ids
     finally:
         await pool.close()
     return 0
@@ -37,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         migrations_dir=MIGRATIONS,
         extra={"rotate-keys": ("re-encrypt callers' names and phones under the newest key in SUNMOON_DATA_KEYS",
                                _rotate_args, _rotate),
-               "create-user": (desk_cli.HELP, desk_cli.add_args, desk_cli.run)},
+               "create-user": (desk_cli.HELP, desk_cli.add_args, desk_cli.run),
+               "api-key": (open311_cli.HELP, open311_cli.add_args, open311_cli.run)},
         argv=argv,
     )
 

@@ -7,9 +7,11 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from sunmoon.crypto import FieldCipher, load_keyring
+from sunmoon.http import SecurityHeaders
 from sunmoon.runtime import Runtime, health_routes, lifespan
 
-from . import api, web
+from . import api, api_dispatch, web
+from .open311 import api as open311  # Open311 GeoReport v2 (/open311/v2)
 from .settings import IntakeSettings
 from .subscriptions import subscriptions
 
@@ -34,8 +36,11 @@ def create_app(settings: IntakeSettings, cipher: FieldCipher | None = None) -> F
                   lifespan=lifespan(make_runtime))
     app.state.cipher = cipher
     app.state.settings = settings
+    api_dispatch.install(app)  # duplicates, link, hold, dispatch; before api's /complaints/{id}
     api.install(app)
     web.install(app)  # the duty officer's desk under /desk (src/intake/web/)
+    open311.install(app)  # Open311 GeoReport v2 under /open311/v2 (src/intake/open311/)
     health_routes(app)
     app.add_middleware(api.BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # nosniff, frame, referrer, HSTS over HTTPS, CSP (sunmoon.http)
     return app

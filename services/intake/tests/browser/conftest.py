@@ -7,8 +7,6 @@ Screenshots go to $SUNMOON_TEST_ARTIFACTS/desk (when set) or to a pytest tempora
 from __future__ import annotations
 
 import importlib.util
-import os
-import subprocess
 from pathlib import Path
 
 import asyncpg
@@ -18,10 +16,9 @@ from intake.bootstrap import create_app
 from intake.settings import IntakeSettings
 from intake.web.auth import save_user
 from sunmoon.crypto import FieldCipher, KeyRing
+from sunmoon.testing import browser as browser_support
+from sunmoon.testing.browser import AXE, CHROMIUM  # noqa: F401 - used by the tests
 
-CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[4]
-AXE = Path(__file__).with_name("vendor") / "axe.min.js"
 PASSWORD = "night-shift-2026"
 
 _spec = importlib.util.spec_from_file_location("desk_fakes_b", Path(__file__).parents[1] / "web" / "fakes.py")
@@ -29,40 +26,15 @@ fakes = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fakes)
 
 
-def _ensure_chromium() -> str | None:
-    """None when Chromium is there (installing Debian's package if needed and possible), else why not."""
-    if os.access(CHROMIUM, os.X_OK):
-        return None
-    script = ROOT / "scripts" / "ensure-chromium.sh"
-    try:
-        r = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=900)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"{CHROMIUM} is missing and scripts/ensure-chromium.sh failed: {exc}"
-    if r.returncode != 0 or not os.access(CHROMIUM, os.X_OK):
-        return f"{CHROMIUM} is missing and could not be installed (scripts/ensure-chromium.sh): {r.stderr[-500:]}"
-    return None
-
-
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory) -> Path:
-    base = os.environ.get("SUNMOON_TEST_ARTIFACTS")
-    folder = Path(base) / "desk" if base else tmp_path_factory.mktemp("desk-screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"\nscreenshots: {folder}")
-    return folder
+    return browser_support.artifacts_dir(tmp_path_factory, "desk")
 
 
 @pytest.fixture(scope="module")
 async def browser():
-    why = _ensure_chromium()
-    if why:
-        pytest.skip(why)
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+    async with browser_support.launch() as b:
         yield b
-        await b.close()
 
 
 @pytest.fixture(scope="module")

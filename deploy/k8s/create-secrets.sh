@@ -7,13 +7,19 @@
 # Secrets: sunmoon-data-keys (SUNMOON_DATA_KEYS, SUNMOON_BLIND_INDEX_KEY), sunmoon-db-<service> (basic-auth,
 # one per service), sunmoon-db-superuser (dev StatefulSet), sunmoon-nats-credentials (a password per service
 # and admin), nats-authorization (the NATS users block), sunmoon-external-apis (KMA key, SMS gateway: empty
-# until you fill them), sunmoon-backup-s3 (prod: object storage for PostgreSQL backups, given by you).
+# until you fill them), sunmoon-desk-token (the desk's API token, intake only) and sunmoon-api-tokens (the
+# name:role:sha256 entries every service accepts, the desk's included; add operators' with
+# `python -m sunmoon.auth issue`), sunmoon-backup-s3 (prod: object storage for PostgreSQL backups, given by you).
+# Rotating a NATS password later: deploy/k8s/rotate-nats-password.sh.
 set -euo pipefail
-ns="${1:?usage: $0 NAMESPACE}"
+case "${1:-}" in
+  -h|--help|"") awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; [ -n "${1:-}" ]; exit ;;
+esac
+ns="$1"
 uv="${UV:-.tools/bin/uv}"
 services="intake classifier notifier weather reporting"
 exists() { kubectl -n "$ns" get secret "$1" >/dev/null 2>&1; }
-rand() { "$uv" run --frozen --no-sync python -c 'import secrets; print(secrets.token_hex(24))'; }
+rand() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }  # 48 hex digits
 
 if ! exists sunmoon-data-keys; then
   eval "$("$uv" run --frozen --no-sync python -m sunmoon.crypto generate | sed 's/^/export /')"
@@ -40,9 +46,20 @@ if ! exists nats-authorization; then
   "$uv" run --frozen --no-sync python -m sunmoon.access nats-config --no-analytics --secrets-dir "$tmp" > "$tmp/authorization.conf"
   kubectl -n "$ns" create secret generic nats-authorization --from-file=authorization.conf="$tmp/authorization.conf"
 fi
+if ! exists sunmoon-desk-token; then
+  issued="$("$uv" run --frozen --no-sync python -c 'from sunmoon.auth import issue; print(*issue("desk", "service"), sep="\n")')"
+  kubectl -n "$ns" create secret generic sunmoon-desk-token --from-literal=token="$(sed -n 1p <<<"$issued")"
+  if exists sunmoon-api-tokens; then
+    echo "sunmoon-desk-token is new: replace the desk:service entry of sunmoon-api-tokens with:" >&2
+    sed -n 2p <<<"$issued" >&2
+  else
+    kubectl -n "$ns" create secret generic sunmoon-api-tokens --from-literal=SUNMOON_API_TOKENS="$(sed -n 2p <<<"$issued")"
+  fi
+fi
 exists sunmoon-external-apis || kubectl -n "$ns" create secret generic sunmoon-external-apis \
   --from-literal=WEATHER_KMA_SERVICE_KEY= --from-literal=NOTIFIER_SENS_ACCESS_KEY= \
-  --from-literal=NOTIFIER_SENS_SECRET_KEY= --from-literal=NOTIFIER_SENS_SERVICE_ID=
+  --from-literal=NOTIFIER_SENS_SECRET_KEY= --from-literal=NOTIFIER_SENS_SERVICE_ID= \
+  --from-literal=NOTIFIER_SOLAPI_API_KEY= --from-literal=NOTIFIER_SOLAPI_API_SECRET=
 if [ "$ns" != "sunmoon-dev" ] && ! exists sunmoon-backup-s3; then
   echo "create sunmoon-backup-s3 (ACCESS_KEY_ID, ACCESS_SECRET_KEY) for PostgreSQL backups:" >&2
   echo "  kubectl -n $ns create secret generic sunmoon-backup-s3 --from-literal=ACCESS_KEY_ID=... --from-literal=ACCESS_SECRET_KEY=..." >&2

@@ -41,7 +41,7 @@ def test_every_image_is_built_here_or_pinned():
 def test_compose_stack_shape():
     services = COMPOSE["services"]
     assert set(SERVICES) <= set(services)
-    assert {"nats-data", "pg-data"} <= set(COMPOSE["volumes"])
+    assert {"nats-data", "pg-data", "tls"} <= set(COMPOSE["volumes"])
     for svc in SERVICES:
         s = services[svc]
         deps = s["depends_on"]
@@ -55,7 +55,8 @@ def test_compose_stack_shape():
         others = [o for o in SERVICES if o != svc]
         assert not [k for k in s["environment"] if any(k.startswith(o.upper() + "_") for o in others)]
     assert services["fake-kma"]["profiles"] == ["demo"] and services["demo-roster"]["profiles"] == ["demo"]
-    assert services["intake"]["depends_on"]["classifier"]["condition"] == "service_healthy"
+    for peer in ("classifier", "notifier", "weather"):
+        assert services["intake"]["depends_on"][peer]["condition"] == "service_healthy"
 
 
 def test_env_example_lists_every_variable_compose_needs_and_no_secret():
@@ -65,8 +66,10 @@ def test_env_example_lists_every_variable_compose_needs_and_no_secret():
     required = set(re.findall(r"\$\{([A-Z0-9_]+):\?", (ROOT / "docker-compose.yml").read_text()))
     assert required <= set(example), required - set(example)
     assert needed <= set(example) | {"SUNMOON_VERSION", "SUNMOON_TLS_DIR", "NATS_AUTH_DIR"}
+    # no password may silently default to empty: each is required (`${VAR:?...}`)
+    assert not [v for v in needed - required if "PASSWORD" in v]
     for key, value in example.items():
-        if re.search(r"PASSWORD|SECRET|_KEYS?$", key):
+        if re.search(r"PASSWORD|SECRET|_KEYS?$|TOKENS?$", key):
             assert value == "", f"{key} must be empty in .env.example"
 
 
@@ -118,10 +121,12 @@ def _nats_server() -> str:
 def test_nats_configs_we_ship_are_accepted_by_nats_server(tmp_path):
     from sunmoon.tls import ensure_local_ca
 
+    from sunmoon.access import nats_authorization
+
     files, _ = ensure_local_ca(tmp_path / "tls")
     (tmp_path / "auth").mkdir()
-    (tmp_path / "auth" / "authorization.conf").write_text(
-        (ROOT / "deploy" / "compose" / "nats-auth" / "authorization.conf").read_text())
+    users = ("intake", "classifier", "notifier", "weather", "reporting", "admin", "analytics")
+    (tmp_path / "auth" / "authorization.conf").write_text(nats_authorization({u: u * 2 for u in users}, rounds=4))
     compose = (ROOT / "deploy" / "compose" / "nats.conf").read_text()
     k8s = next(c for c in render("prod") if c["metadata"]["name"] == "nats-config")["data"]["nats.conf"]
     for name, text in (("compose.conf", compose), ("k8s.conf", k8s)):

@@ -116,12 +116,25 @@ NATS = (("pod", "app.kubernetes.io/name=nats"), (4222,))
 POSTGRES = (("pod", "app.kubernetes.io/name=postgres"), (5432,))
 INTERNET = (("internet", "0.0.0.0/0"), (443,))
 DNS = (("namespace", "kube-system", "kube-dns"), (53, 53))
+# intake's desk gateway calls the classifier (preview, types, manuals), the notifier (roster) and the weather service
+# (warnings layer) over HTTPS; it never calls reporting (the desk only links to the dashboard in the browser).
 EXPECTED_EGRESS = {
-    "intake": {NATS, POSTGRES, (("pod", "app.kubernetes.io/name=classifier"), (8001,))},
+    "intake": {NATS, POSTGRES, *((("pod", f"app.kubernetes.io/name={s}"), (PORTS[s],))
+                                for s in ("classifier", "notifier", "weather"))},
     "classifier": {NATS, POSTGRES},
     "notifier": {NATS, POSTGRES, INTERNET},
     "weather": {NATS, POSTGRES, INTERNET},
     "reporting": {NATS, POSTGRES},
+}
+PUBLIC = ("namespace", "ingress-nginx")  # the ingress controller
+MONITORING = ("namespace", "monitoring")  # Prometheus scraping /metrics
+FROM_INTAKE = ("pod", "app.kubernetes.io/name=intake")
+EXPECTED_INGRESS = {  # who may open each service's HTTPS port
+    "intake": {PUBLIC, MONITORING},
+    "classifier": {FROM_INTAKE, MONITORING},
+    "notifier": {PUBLIC, FROM_INTAKE, MONITORING},
+    "weather": {FROM_INTAKE, MONITORING},
+    "reporting": {PUBLIC, MONITORING},
 }
 
 
@@ -139,8 +152,8 @@ def test_network_policies_allow_only_what_is_listed(overlay):
         internet = [r for r in spec["egress"] for p in r["to"] if "ipBlock" in p]
         for rule in internet:  # the outside world only: no private range of the cluster or the city network
             assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"} <= set(rule["to"][0]["ipBlock"]["except"])
-        ingress_ports = {p["port"] for r in spec.get("ingress") or [] for p in r.get("ports", [])}
-        assert ingress_ports <= {PORTS[svc]}, svc
+        assert _peers(spec["ingress"], "from") == {(who, (PORTS[svc],)) for who in EXPECTED_INGRESS[svc]}, svc
+        assert _peers(policies[f"migrate-{svc}"].get("ingress"), "from") == set()
         assert _peers(policies[f"migrate-{svc}"]["egress"], "to") == {POSTGRES}
     assert _peers(policies["nats-streams"]["egress"], "to") == {NATS}
     # no policy other than the ones checked above opens egress to anything

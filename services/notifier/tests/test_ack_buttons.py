@@ -31,11 +31,11 @@ async def test_three_buttons_with_a_note_produce_the_events_once(service):
     assert r.status_code == 200 and "도착이 기록되었습니다" in r.text
     r = await tap("done")
     assert r.status_code == 200 and "완료가 기록되었습니다" in r.text
-    for response, label, title in (("accepted", "확인", "이미 확인했습니다"), ("on_site", "도착", "이미 도착을 알렸습니다"),
-                                   ("done", "완료", "이미 완료를 알렸습니다")):
+    assert "<form" not in r.text  # 완료 spends the link
+    for response in ("accepted", "on_site", "done"):
         again = await tap(response, "다른 메모")
-        assert again.status_code == 200 and title in again.text and "다른 메모" not in again.text
-        assert f'value="{response}" class="b-{response} done" disabled>{label} ✓' in again.text
+        assert again.status_code == 410 and "이미 처리된 링크입니다" in again.text and "다른 메모" not in again.text
+        assert "<form" not in again.text and "<button" not in again.text
 
     async def all_published():
         return len(await _events(service, "responded")) == 3 and await service.count(
@@ -53,7 +53,8 @@ async def test_three_buttons_with_a_note_produce_the_events_once(service):
     assert len(await _events(service, "acknowledged")) == 1 and notification["status"] == "acknowledged"
     assert await service.count("worker_responses") == 3
     page = await service.client.get(f"/ack/{token}")
-    assert page.text.count(" done\" disabled>") == 3 and "10분 안에 도착 예정" in page.text
+    assert page.status_code == 410 and "이미 처리된 링크입니다" in page.text and "<button" not in page.text
+    assert "10분 안에 도착 예정" in page.text  # the notes stay visible
 
 
 async def test_on_site_first_acknowledges_too_and_get_changes_nothing(service):
@@ -69,9 +70,13 @@ async def test_on_site_first_acknowledges_too_and_get_changes_nothing(service):
     assert await service.count("notifications", "acknowledged_at IS NOT NULL") == 1
     assert await service.count("escalations", "state = 'acknowledged'") == 1  # the escalation stops
     assert [r["response"] for r in await service.pool.fetch("SELECT response FROM worker_responses")] == ["on_site"]
-    # 확인 afterwards is still recorded as a response, without a second acknowledgement
-    assert (await service.client.post(f"/ack/{token}", data={"response": "accepted"})).status_code == 200
-    await service.eventually(lambda: _count_events(service, "responded", 2), what="two responses published")
+    # 확인 afterwards would go backwards: refused, nothing recorded; 확인 is shown disabled
+    r = await service.client.post(f"/ack/{token}", data={"response": "accepted"})
+    assert r.status_code == 409 and "이미 다음 단계가 기록되었습니다" in r.text
+    assert 'value="accepted" class="b-accepted skipped" disabled>' in r.text
+    assert 'value="done" class="b-done">완료</button>' in r.text
+    await service.eventually(lambda: _count_events(service, "responded", 1), what="one response published")
+    assert await service.count("worker_responses") == 1
     assert len(await _events(service, "acknowledged")) == 1
 
 
@@ -89,7 +94,7 @@ async def test_bad_buttons_long_notes_and_dead_links_get_korean_pages(service):
                                   headers={"content-type": "application/x-www-form-urlencoded"})
     assert r.status_code == 422 and "500자" in r.text
     assert await service.count("worker_responses") == 0
-    r = await service.client.post(f"/ack/{token}", data={"response": "done", "note": "가" * 500})
+    r = await service.client.post(f"/ack/{token}", data={"response": "on_site", "note": "가" * 500})
     assert r.status_code == 200
     for response in ("accepted", "on_site", "done"):
         r = await service.client.post("/ack/AAAAAAAAAAAAAAAAAAAAAA", data={"response": response})

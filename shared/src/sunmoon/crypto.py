@@ -16,6 +16,10 @@ Keys come from the environment::
     SUNMOON_DATA_KEYS="2026b:<base64 32 bytes>,2026a:<base64 32 bytes>"   # first is newest
     SUNMOON_BLIND_INDEX_KEY="<base64 32 bytes>"
 
+or from files (a mounted Kubernetes Secret, a Docker secret): ``SUNMOON_DATA_KEYS_FILE`` and
+``SUNMOON_BLIND_INDEX_KEY_FILE`` name files holding the same text (entries may also be one per line).
+Setting both a variable and its ``_FILE`` is refused as ambiguous.
+
 With neither set and development keys allowed, a key file is generated once
 outside the source tree (``~/.local/share/sunmoon/dev-keys.json`` or
 ``$SUNMOON_HOME/dev-keys.json``) and reused.
@@ -32,6 +36,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -112,7 +117,7 @@ class KeyRing:
     @classmethod
     def parse(cls, data_keys: str, blind_index_key: str) -> KeyRing:
         keys = []
-        for item in filter(None, (p.strip() for p in data_keys.split(","))):
+        for item in filter(None, (p.strip() for p in re.split(r"[,\n]", data_keys))):
             if ":" not in item:
                 raise KeyConfigError("SUNMOON_DATA_KEYS entries look like '<key_id>:<base64 key>'")
             key_id, b64 = item.split(":", 1)
@@ -149,17 +154,36 @@ def sunmoon_home() -> Path:
     return Path(base) / "sunmoon"
 
 
+def _from_env_or_file(env: Any, name: str) -> str | None:
+    """``name`` from the environment, or the content of the file named by ``name_FILE``."""
+    value, file = env.get(name), env.get(f"{name}_FILE")
+    if value and file:
+        raise KeyConfigError(f"set {name} or {name}_FILE, not both")
+    if not file:
+        return value or None
+    try:
+        text = Path(file).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeyConfigError(f"{name}_FILE={file}: cannot read it ({exc.__class__.__name__})") from None
+    if not text:
+        raise KeyConfigError(f"{name}_FILE={file} is empty")
+    return text
+
+
 def load_keyring(environ: dict[str, str] | None = None, *, allow_dev_keys: bool = True) -> KeyRing:
+    """The ring from SUNMOON_DATA_KEYS / SUNMOON_BLIND_INDEX_KEY (or their ``_FILE`` variants); with
+    neither and ``allow_dev_keys``, development keys kept in ``$SUNMOON_HOME/dev-keys.json``."""
     env = os.environ if environ is None else environ
-    data_keys, bidx = env.get("SUNMOON_DATA_KEYS"), env.get("SUNMOON_BLIND_INDEX_KEY")
+    data_keys = _from_env_or_file(env, "SUNMOON_DATA_KEYS")
+    bidx = _from_env_or_file(env, "SUNMOON_BLIND_INDEX_KEY")
     if data_keys and bidx:
         return KeyRing.parse(data_keys, bidx)
     if data_keys or bidx:
-        raise KeyConfigError("set both SUNMOON_DATA_KEYS and SUNMOON_BLIND_INDEX_KEY, or neither")
+        raise KeyConfigError("set both SUNMOON_DATA_KEYS and SUNMOON_BLIND_INDEX_KEY (or their _FILE), or neither")
     if not allow_dev_keys:
         raise KeyConfigError(
-            "no data keys: set SUNMOON_DATA_KEYS and SUNMOON_BLIND_INDEX_KEY "
-            "(generate with `python -m sunmoon.crypto generate`)"
+            "no data keys: set SUNMOON_DATA_KEYS and SUNMOON_BLIND_INDEX_KEY, or SUNMOON_DATA_KEYS_FILE and "
+            "SUNMOON_BLIND_INDEX_KEY_FILE (generate with `python -m sunmoon.crypto generate`)"
         )
     path = sunmoon_home() / "dev-keys.json"
     if path.exists():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sunmoon import keyrotation
 from sunmoon.cli import run_uvicorn, service_main
 from sunmoon.crypto import FieldCipher, load_keyring
 from sunmoon.db import connect, migrate
@@ -38,6 +39,14 @@ async def _seed_demo(settings: NotifierSettings, _args: argparse.Namespace) -> i
     return 0
 
 
+async def _rotate(settings: NotifierSettings, args: argparse.Namespace) -> int:
+    from sunmoon.keyrotation import run_command
+
+    from .rotation import TARGETS  # workers' names and phones, console SMS recipients
+
+    return await run_command(settings, args, TARGETS)
+
+
 def main(argv: list[str] | None = None) -> int:
     return service_main(
         prog="notifier",
@@ -46,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         settings_factory=NotifierSettings,
         serve=lambda s: run_uvicorn(create_app(s), s),
         migrations_dir=MIGRATIONS,
-        extra={"seed-demo": ("insert the demonstration roster for Gimpo (idempotent)", _seed_args, _seed_demo)},
+        extra={"seed-demo": ("insert the demonstration roster for Gimpo (idempotent)", _seed_args, _seed_demo),
+               "rotate-keys": (keyrotation.HELP, keyrotation.add_args, _rotate)},
         argv=argv,
     )
 

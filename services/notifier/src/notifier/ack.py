@@ -3,9 +3,21 @@
 Three large buttons — 확인 (accepted), 도착 (on site), 완료 (done) — and an optional note,
 in one plain HTML form: no JavaScript needed. ``GET`` only shows the page (messenger apps
 fetch links for previews, so a GET must change nothing); a button ``POST``s, which records
-that response once (a repeated tap changes nothing) and writes the events to the outbox
-in the same transaction (see ``handlers.respond``). Unknown links get a Korean 404 page,
-links past their time (``NOTIFIER_ACK_TTL_HOURS`` after the SMS) a Korean 410 page.
+that response and writes the events to the outbox in the same transaction (see
+``handlers.respond``).
+
+The link is signed, expiring and single-use:
+
+- signed: the token is 128 random bits (``secrets.token_urlsafe(16)``) and only its SHA-256 is
+  stored. Forging a link means guessing one of the few live tokens out of 2^128, which is what a
+  signature's forgery resistance gives; unlike an HMAC it needs no server key to keep or rotate,
+  keeps the SMS short (22 characters) and a stolen database reveals no usable link. A token of the
+  wrong shape is refused before any database lookup; a well-formed forged one costs one indexed
+  lookup and gets the 404 page.
+- expiring: ``NOTIFIER_ACK_TTL_HOURS`` (24 h) after the SMS a Korean 410 page.
+- single-use: 확인 → 도착 → 완료 go forward only (a step may be skipped), each at most once; a
+  repeated tap or a step behind one recorded changes nothing. Once 완료 is recorded the link is
+  spent: every later open shows "이미 처리된 링크입니다" (410) with no buttons and changes nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +41,8 @@ HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Rob
 HTML_ONLY: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}, "description": "The page"},
     404: {"content": {"text/html": {}}, "description": "Unknown link"},
-    410: {"content": {"text/html": {}}, "description": "Link expired"},
+    409: {"content": {"text/html": {}}, "description": "A later step is already recorded (never backwards)"},
+    410: {"content": {"text/html": {}}, "description": "Link expired, or spent (완료 was recorded)"},
     422: {"content": {"text/html": {}}, "description": "Unknown button or a note over 500 characters"},
 }
 MAX_FORM_BYTES = 8 * 1024
@@ -37,6 +50,7 @@ MAX_FORM_BYTES = 8 * 1024
 UNKNOWN = ("확인 링크를 찾을 수 없습니다", "주소가 잘못되었거나 없는 링크입니다. 문자에 있는 주소를 다시 확인해 주세요.")
 EXPIRED = ("확인 기간이 지났습니다", "이 링크는 문자 발송 후 {hours}시간 동안만 쓸 수 있습니다. 당직실에 전화로 알려 주세요.")
 TOO_LONG = ("메모가 너무 깁니다", f"메모는 {handlers.NOTE_MAX}자까지 쓸 수 있습니다. 줄여서 다시 보내 주세요.")
+SPENT = ("이미 처리된 링크입니다", "이 민원은 {at}에 '완료'로 처리되었습니다. 더 누를 것이 없습니다.")
 ALREADY = {"accepted": "이미 확인했습니다", "on_site": "이미 도착을 알렸습니다", "done": "이미 완료를 알렸습니다"}
 DONE_MESSAGES = {
     "accepted": ("확인되었습니다", "당직실에 확인 사실이 전달되었습니다. 현장에 도착하면 '도착'을 눌러 주세요."),
@@ -54,6 +68,8 @@ async def ack_page(token: str, request: Request) -> HTMLResponse:
         return _page(*UNKNOWN, status=404)
     if result.outcome == "expired":
         return _expired(request, result)
+    if result.outcome == "spent":
+        return _spent(result)
     if result.outcome == "already":
         title, message = "이미 확인된 민원입니다", f"{_kst(result.acknowledged_at)}에 확인되었습니다."
     else:
@@ -83,12 +99,21 @@ async def ack_confirm(token: str, request: Request) -> HTMLResponse:
         return _page(*UNKNOWN, status=404)
     if result.outcome == "expired":
         return _expired(request, result)
+    if result.outcome == "spent":
+        return _spent(result)
     label = handlers.RESPONSE_LABELS[response]
+    if result.outcome == "out_of_order":
+        later = [handlers.RESPONSE_LABELS[r] for r in result.responses]
+        return _page("이미 다음 단계가 기록되었습니다",
+                     f"'{later[-1]}'이(가) 이미 기록되어 '{label}'은(는) 기록하지 않았습니다. 순서를 거꾸로 할 수 없습니다.",
+                     details=_details(result.notification), extra=_form(result), status=409)
     if result.outcome == "already":
         at = result.responses[response]["responded_at"]
         title, message = ALREADY[response], f"{_kst(at)}에 '{label}'이(가) 이미 기록되었습니다. 다시 누르지 않아도 됩니다."
     else:
         title, message = DONE_MESSAGES[response]
+    if response == handlers.FINAL_RESPONSE:  # the link is spent: no buttons any more
+        return _page(title, message, details=_details(result.notification), extra=_notes(result))
     return _page(title, message, details=_details(result.notification), extra=_form(result))
 
 
@@ -107,6 +132,13 @@ def _expired(request: Request, result: handlers.AckResult) -> HTMLResponse:
     return _page(title, message.format(hours=hours), details=_details(result.notification), status=410)
 
 
+def _spent(result: handlers.AckResult) -> HTMLResponse:
+    title, message = SPENT
+    at = _kst(result.responses[handlers.FINAL_RESPONSE]["responded_at"])
+    return _page(title, message.format(at=at), details=_details(result.notification), extra=_notes(result),
+                 status=410)
+
+
 def _kst(at: datetime | None) -> str:
     return at.astimezone(KST).strftime("%Y-%m-%d %H:%M") if at else "-"
 
@@ -120,24 +152,31 @@ def _details(n: Any) -> list[tuple[str, str]]:
 
 
 def _form(result: handlers.AckResult) -> str:
-    """The note and the three buttons; a recorded one shows its time and is disabled."""
+    """The note and the three buttons; a recorded one shows its time and is disabled, so is a skipped one."""
     buttons = []
     for value, label in handlers.RESPONSE_LABELS.items():
         done = result.responses.get(value)
         if done is not None:
             buttons.append(f'<button type="submit" name="response" value="{value}" class="b-{value} done" disabled>'
                            f'{label} ✓<small>{_kst(done["responded_at"])[11:]}</small></button>')
+        elif not handlers.step_allowed(value, result.responses):
+            buttons.append(f'<button type="submit" name="response" value="{value}" class="b-{value} skipped" '
+                           f'disabled>{label}</button>')
         else:
             buttons.append(f'<button type="submit" name="response" value="{value}" class="b-{value}">{label}</button>')
-    notes = "".join(
-        f"<li><b>{handlers.RESPONSE_LABELS[k]}</b> {escape(r['note'])}</li>"
-        for k, r in result.responses.items() if r["note"])
-    kept = f'<ul class="notes">{notes}</ul>' if notes else ""
-    return (f'{kept}<form method="post">'
+    return (f'{_notes(result)}<form method="post">'
             f'<label for="note">메모 (선택, {handlers.NOTE_MAX}자까지)</label>'
             f'<textarea id="note" name="note" maxlength="{handlers.NOTE_MAX}" rows="3" '
             f'placeholder="예: 맨홀 뚜껑 임시 조치함"></textarea>'
             f'<div class="buttons">{"".join(buttons)}</div></form>')
+
+
+def _notes(result: handlers.AckResult) -> str:
+    """The notes the worker left with each answer."""
+    notes = "".join(
+        f"<li><b>{handlers.RESPONSE_LABELS[k]}</b> {escape(r['note'])}</li>"
+        for k, r in result.responses.items() if r["note"])
+    return f'<ul class="notes">{notes}</ul>' if notes else ""
 
 
 def _page(title: str, message: str, *, details: list[tuple[str, str]] | None = None, extra: str = "",
@@ -161,7 +200,7 @@ textarea{{box-sizing:border-box;width:100%;font-size:1.05rem;padding:.6rem;borde
 button{{min-height:4.5rem;font-size:1.4rem;font-weight:700;border:0;border-radius:.75rem;color:#fff}}
 button small{{display:block;font-size:.8rem;font-weight:400}}
 .b-accepted{{background:#1d4ed8}} .b-on_site{{background:#b45309}} .b-done{{background:#15803d}}
-button.done{{opacity:.55}}
+button.done,button.skipped{{opacity:.55}}
 .notes{{background:#fff;border-radius:.75rem;padding:.75rem 1rem .75rem 2rem}}
 </style></head>
 <body><main><h1>{escape(title)}</h1><p>{escape(message)}</p>{facts}{extra}</main></body></html>

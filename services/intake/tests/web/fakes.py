@@ -14,6 +14,8 @@ RULES = [  # (words, type, label, urgency, urgency label, department)
 ]
 OTHER = ("other", "기타", "low", "낮음", "민원여권과")
 SEEN: list[str] = []  # the texts the fake was asked about
+TYPE_CHANGES: dict[str, dict] = {}  # what an administrator changed on the classifier (GET /api/v1/types)
+TYPE_CALLS: list[str] = []  # every GET /api/v1/types
 
 
 def _manual(type_: str, label: str, department: str) -> dict:
@@ -42,6 +44,13 @@ async def classifier_handler(request: httpx.Request) -> httpx.Response:
         text = json.loads(request.content)["text"]
         SEEN.append(text)
         return httpx.Response(200, json=classify_body(text))
+    if request.url.path == "/api/v1/types" and request.method == "GET":
+        from sunmoon.events.classifier import COMPLAINT_TYPES
+
+        TYPE_CALLS.append(request.url.path)
+        return httpx.Response(200, json={"types": [
+            {"code": code, "label": label, "active": True, **TYPE_CHANGES.get(code, {})}
+            for code, label in COMPLAINT_TYPES.items()]})
     m = re.fullmatch(r"/api/v1/manuals/([a-z_]+)", request.url.path)
     if m:
         for _words, type_, label, _u, _ul, dept in RULES:

@@ -130,6 +130,7 @@ class SmsFacts:
     address: str | None = None
     district: str | None = None
     callback_masked: str | None = None
+    linked: int = 0  # complaints linked to this one as duplicates before the dispatch
 
 
 @dataclass(frozen=True)
@@ -147,11 +148,22 @@ def urgency_label(urgency: str) -> str:
     return URGENCY_LABELS.get(urgency, urgency)
 
 
+def linked_note(count: int) -> str | None:
+    """``동일 민원 2건 추가``: how many more calls were about the same problem (None for none)."""
+    return f"동일 민원 {count}건 추가" if count > 0 else None
+
+
 def compose_sms(facts: SmsFacts, link: str) -> ComposedSms:
-    """``[당직] 긴급 하수·배수·침수 / 사우동 123-4 / 신고 010-****-5678 / 확인: <link>``."""
+    """``[당직] 긴급 하수·배수·침수 / 사우동 123-4 / 동일 민원 2건 추가 / 신고 010-****-5678 / 확인: <link>``.
+
+    The count of linked duplicates is never cut (only the place is, past 2,000 bytes); it makes the
+    text an LMS when it no longer fits 90 bytes, like any other part.
+    """
     head = euc_kr_safe(f"{HEADER} {urgency_label(facts.urgency)} {type_label(facts.type)}")
     place = euc_kr_safe(place_of(facts.address, facts.district))
     tail = []
+    if note := linked_note(facts.linked):
+        tail.append(note)
     callback = mask_callback(facts.callback_masked)
     if callback:
         tail.append(euc_kr_safe(f"신고 {callback}"))
@@ -167,6 +179,34 @@ def compose_sms(facts: SmsFacts, link: str) -> ComposedSms:
         text = assemble(cut_to_bytes(place, max(budget, 0)) + ELLIPSIS)
         size = euc_kr_bytes(text)
     return ComposedSms(text=text, kind=kind_for(size), size_bytes=size)
+
+
+FOLLOW_UP_NOTE = "동일 위치 민원 {count}건 추가"
+
+
+def compose_follow_up(place: str, count: int, link: str) -> ComposedSms:
+    """The notice for a complaint linked AFTER the dispatch, to the worker holding the job:
+    ``[당직] 동일 위치 민원 1건 추가 / 사우동 123-4 / 확인: <link>``.
+
+    Never a second dispatch text: no type, urgency or caller; only that one more call came for the
+    job already texted, and where (so the worker knows which job). With a link of a real public
+    address it is usually an LMS (the head and the link alone take about 90 bytes); past 2,000 bytes
+    the place is cut, never the link.
+    """
+    head = euc_kr_safe(f"{HEADER} {FOLLOW_UP_NOTE.format(count=max(count, 1))}")
+    tail = euc_kr_safe(f"확인: {link}")
+    place = euc_kr_safe(" ".join((place or UNKNOWN_PLACE).split()))
+    text = SEPARATOR.join([head, place, tail])
+    if euc_kr_bytes(text) > LMS_MAX_BYTES:
+        budget = LMS_MAX_BYTES - euc_kr_bytes(SEPARATOR.join([head, "", tail])) - euc_kr_bytes(ELLIPSIS)
+        text = SEPARATOR.join([head, cut_to_bytes(place, max(budget, 0)) + ELLIPSIS, tail])
+    size = euc_kr_bytes(text)
+    return ComposedSms(text=text, kind=kind_for(size), size_bytes=size)
+
+
+def follow_up_key(linked_complaint_id: object, worker_id: str) -> str:
+    """One notice per linked complaint and worker, ever."""
+    return f"{linked_complaint_id}:{worker_id}:linked"
 
 
 def cut_to_bytes(text: str, limit: int) -> str:

@@ -14,13 +14,13 @@ import asyncpg
 from sunmoon.crypto import FieldCipher
 from sunmoon.events import NOTIFICATION_ACKNOWLEDGED, WORKER_RESPONDED, Envelope, make_envelope, utcnow
 from sunmoon.events.classifier import SurgeDetected
-from sunmoon.events.intake import ComplaintDispatchRequested, ComplaintLinked, ComplaintStatusChanged
+from sunmoon.events.intake import ComplaintDispatchRequested, ComplaintStatusChanged
 from sunmoon.events.notifier import NotificationAcknowledged, WorkerResponded
 from sunmoon.logging import get_logger, mask_phones_in
 from sunmoon.messaging import add_to_outbox
 from sunmoon.messaging.consumer import PermanentError
 
-from . import domain, escalation, repository, roster
+from . import domain, escalation, linked, repository, roster
 
 log = get_logger(__name__)
 
@@ -38,6 +38,7 @@ def make_dispatch_handler(public_url: str):
 
     async def on_dispatch_requested(conn: asyncpg.Connection, envelope: Envelope,
                                     event: ComplaintDispatchRequested) -> None:
+        await linked.lock_primary(conn, event.complaint_id)
         if await repository.linked_primary(conn, event.complaint_id) is not None:
             log.warning("dispatch for a complaint linked as a duplicate ignored: its primary's text covers it",
                         complaint_id=str(event.complaint_id))
@@ -61,7 +62,9 @@ def make_dispatch_handler(public_url: str):
             key = f"{key}:redispatch:{event.attempt or envelope.event_id}"
         sms = domain.compose_sms(
             domain.SmsFacts(type=event.type, urgency=event.urgency, address=event.address,
-                            district=event.district, callback_masked=event.callback_masked),
+                            district=event.district, callback_masked=event.callback_masked,
+                            linked=await linked.count_for_dispatch(conn, event.complaint_id,
+                                                                   event.linked_complaint_ids)),
             domain.ack_link(public_url, domain.MASKED_TOKEN),
         )
         notification_id = await repository.insert_notification(conn, {
@@ -77,6 +80,7 @@ def make_dispatch_handler(public_url: str):
         if notification_id is None:
             log.info("worker already notified for this complaint; nothing queued", **ctx)
             return
+        await linked.mark_announced(conn, event.complaint_id, event.linked_complaint_ids, notification_id, envelope)
         if crew is not None:  # supersedes the complaint's earlier chain: a re-dispatch stops its escalation
             await escalation.start(conn, notification_id=notification_id, complaint_id=event.complaint_id,
                                    urgency=event.urgency, crew=crew)
@@ -100,13 +104,6 @@ async def _chosen_worker(conn: asyncpg.Connection, event: ComplaintDispatchReque
                     complaint_id=str(event.complaint_id), worker_id=event.worker_id, known=row is not None)
         return None
     return row
-
-
-async def on_complaint_linked(conn: asyncpg.Connection, envelope: Envelope, event: ComplaintLinked) -> None:
-    """A complaint linked as a duplicate is never texted: remember it, so no dispatch for it texts anyone."""
-    await repository.record_link(conn, event.complaint_id, event.primary_id, event.linked_at, envelope.event_id)
-    log.info("complaint linked; it shares its primary's text", complaint_id=str(event.complaint_id),
-             primary_id=str(event.primary_id))
 
 
 # -- surges and resolutions -------------------------------------------------------------------
@@ -162,10 +159,18 @@ async def on_status_changed(conn: asyncpg.Connection, envelope: Envelope, event:
 
 # -- the link page: 확인 / 도착 / 완료 ------------------------------------------------------------
 Response = Literal["accepted", "on_site", "done"]
-RESPONSE_LABELS: dict[str, str] = {"accepted": "확인", "on_site": "도착", "done": "완료"}
+RESPONSE_LABELS: dict[str, str] = {"accepted": "확인", "on_site": "도착", "done": "완료"}  # in this order
+FINAL_RESPONSE = "done"  # the last answer: once recorded, the link is spent
 NOTE_MAX = 500
-# open: the link can be used; recorded: this request did it; already: an earlier one did
-AckOutcome = Literal["open", "recorded", "already", "expired", "unknown"]
+# open: the link can be used; recorded: this request did it; already: an earlier one did;
+# out_of_order: a later step is already recorded (never backwards); spent: 완료 was given, nothing more
+AckOutcome = Literal["open", "recorded", "already", "out_of_order", "spent", "expired", "unknown"]
+
+
+def step_allowed(response: str, responses: dict[str, Any]) -> bool:
+    """확인 → 도착 → 완료, forward only (a step may be skipped), each at most once."""
+    order = list(RESPONSE_LABELS)
+    return all(order.index(r) < order.index(response) for r in responses)
 
 
 @dataclass(frozen=True)
@@ -184,20 +189,23 @@ async def inspect_token(conn: asyncpg.Connection | asyncpg.Pool, token: str) -> 
     row = await repository.by_token_hash(conn, domain.token_hash(token))
     if row is None:
         return AckResult("unknown")
+    responses = await _responses(conn, row["id"])
+    if FINAL_RESPONSE in responses:
+        return AckResult("spent", row, row["acknowledged_at"], responses)
     if _expired(row, utcnow()):
         return AckResult("expired", row, row["acknowledged_at"])
-    responses = await _responses(conn, row["id"])
     outcome: AckOutcome = "already" if row["acknowledged_at"] is not None else "open"
     return AckResult(outcome, row, row["acknowledged_at"], responses)
 
 
 async def respond(conn: asyncpg.Connection, token: str, response: str = "accepted",
                   note: str | None = None) -> AckResult:
-    """Record a tap (once per button) and announce it; the first tap of any button acknowledges.
+    """Record a tap (once per button, forward only) and announce it; the first tap of any button acknowledges.
 
     확인 → ``NotificationAcknowledged`` (the first time) and ``WorkerResponded(accepted)``;
     도착/완료 → ``WorkerResponded``, and acknowledge too when 확인 was skipped. An
-    acknowledgement stops the complaint's escalation. A repeated tap changes nothing.
+    acknowledgement stops the complaint's escalation. A repeated tap, a step behind one already
+    recorded, and anything after 완료 (the link is then spent) change nothing.
     """
     if response not in RESPONSE_LABELS:
         raise ValueError(f"unknown response {response!r}")
@@ -207,11 +215,15 @@ async def respond(conn: asyncpg.Connection, token: str, response: str = "accepte
     if row is None:
         return AckResult("unknown")
     now = utcnow()
+    responses = await _responses(conn, row["id"])
+    if FINAL_RESPONSE in responses:  # single use: 완료 spent the link (a replay of 완료 lands here too)
+        return AckResult("spent", row, row["acknowledged_at"], responses, response)
     if _expired(row, now):
         return AckResult("expired", row, row["acknowledged_at"])
-    responses = await _responses(conn, row["id"])
     if response in responses:
         return AckResult("already", row, row["acknowledged_at"], responses, response)
+    if not step_allowed(response, responses):
+        return AckResult("out_of_order", row, row["acknowledged_at"], responses, response)
     ids = {"notification_id": row["id"], "complaint_id": row["complaint_id"], "worker_id": row["worker_id"]}
     acknowledged_at = row["acknowledged_at"]
     if acknowledged_at is None:

@@ -3,7 +3,7 @@
 from sunmoon.events import COMPLAINT_LINKED, DISPATCH_REQUESTED, STATUS_CHANGED, SURGE_DETECTED
 from sunmoon.messaging import Subscription
 
-from . import handlers
+from . import handlers, linked
 
 
 def subscriptions(public_url: str) -> list[Subscription]:
@@ -12,5 +12,5 @@ def subscriptions(public_url: str) -> list[Subscription]:
                      handlers.make_dispatch_handler(public_url)),
         Subscription(SURGE_DETECTED.subject, "notifier-surge-detected", handlers.make_surge_handler(public_url)),
         Subscription(STATUS_CHANGED.subject, "notifier-complaint-status_changed", handlers.on_status_changed),
-        Subscription(COMPLAINT_LINKED.subject, "notifier-complaint-linked", handlers.on_complaint_linked),
+        Subscription(COMPLAINT_LINKED.subject, "notifier-complaint-linked", linked.make_linked_handler(public_url)),
     ]

@@ -57,6 +57,18 @@ def _tls_line(tls: dict[str, str] | None) -> str:
             f"or `python -m sunmoon.tls show`)")
 
 
+
+def service_wiring(port_base: int, *, tls: bool) -> dict[str, dict[str, str]]:
+    """Where each service finds the others' HTTP APIs with the chosen ports (``--port-base``): intake asks
+    the classifier (preview, manuals, types), the notifier (roster, on-call), the weather service and links
+    the reporting dashboard. The services are numbered in ``SERVICES`` order from ``port_base``."""
+    scheme = "https" if tls else "http"
+    port = {name: port_base + i for i, name in enumerate(SERVICES)}
+    return {"intake": {"INTAKE_CLASSIFIER_URL": f"{scheme}://127.0.0.1:{port['classifier']}",
+                       "INTAKE_NOTIFIER_URL": f"{scheme}://127.0.0.1:{port['notifier']}",
+                       "INTAKE_WEATHER_URL": f"{scheme}://127.0.0.1:{port['weather']}",
+                       "INTAKE_DASHBOARD_URL": f"{scheme}://127.0.0.1:{port['reporting']}/dashboard"}}
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m devstack",
@@ -131,15 +143,16 @@ def main(argv: list[str] | None = None) -> int:
         if not os.environ.get("SUNMOON_DATA_KEYS"):
             _say(f"data keys: development keys in {home / 'dev-keys.json'} (set SUNMOON_DATA_KEYS in production)")
 
+        tokens = access.api_tokens(home)  # who may call the HTTP APIs (sunmoon.auth); kept in $SUNMOON_HOME
+        _say(f"API: bearer tokens in {tokens.secrets_dir} (admin.token for curl: "
+             f"-H \"Authorization: Bearer $(cat {tokens.secrets_dir / 'admin.token'})\")")
         envs = {}
-        scheme = "https" if tls else "http"
-        wiring = {"intake": {"INTAKE_CLASSIFIER_URL": f"{scheme}://127.0.0.1:{args.port_base + 1}",
-                             "INTAKE_WEATHER_URL": f"{scheme}://127.0.0.1:{args.port_base + 3}",
-                             "INTAKE_DASHBOARD_URL": f"{scheme}://127.0.0.1:{args.port_base + 4}/dashboard"}}
+        wiring = service_wiring(args.port_base, tls=bool(tls))
         for i, name in enumerate(SERVICES):
             port = args.port_base + i
             extra = {k: v for k, v in wiring.get(name, {}).items() if k not in os.environ}
             extra.update(nats_auth.env(name) if nats_auth else {})
+            extra.update(tokens.env(name, inherited=os.environ.get("SUNMOON_API_TOKENS", "")))
             envs[name] = (port, service_env(name, port, database_url=db_urls[name],
                                             nats_url=nats_url, tls=tls, extra=extra))
             if port_open("127.0.0.1", port):
@@ -169,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
   Intake API ........ {intake}/api/v1/complaints   (OpenAPI docs: {intake}/docs)
   Classifier ........ {services[1].url}/docs
   Notifier .......... {services[2].url}/docs     (SMS sent by the console provider: {services[2].url}/api/v1/sms)
+  API token ......... {tokens.secrets_dir / 'admin.token'}   (role admin: -H "Authorization: Bearer <token>")
   Weather ........... {services[3].url}/docs
   Reporting ......... {services[4].url}/dashboard   (reports: {services[4].url}/api/v1/reports)
   Logs .............. {'this terminal' if args.verbose else logs}

@@ -194,4 +194,5 @@ async def type_save(request: Request, code: str, user: User) -> Response:
                              f"default_urgency={body['default_urgency']} active={body['active']}")
     except gw.OwnerError as exc:
         return await _types_page(request, user, exc.status, exc.message, failed=code)
+    request.app.state.desk.types.invalidate()  # the picker and the board show the change at once
     return done("/desk/admin/types", "type", anchor=f"type-{code}")

@@ -21,6 +21,7 @@ from sunmoon.crypto import DecryptionError
 from sunmoon.events.classifier import COMPLAINT_TYPES
 from sunmoon.logging import get_logger
 
+from .. import access_records
 from .. import repository as complaints
 from . import auth
 from . import repository as desk_repo
@@ -69,14 +70,16 @@ async def board(request: Request, user: User) -> dict[str, Any]:
     since = night_start(now)
     rows = await desk_repo.tonight(pool, since)
     limits = _limits(request)
+    labels = await request.app.state.desk.types.current()
     return {"since": since.isoformat(), "now": now.isoformat(), "overdue_minutes": limits.as_dict(),
-            "items": [board_item(r, now, limits) for r in rows]}
+            "items": [board_item(r, now, limits, labels) for r in rows]}
 
 
 @router.post("/api/complaints/{complaint_id}/reveal")
 async def reveal(request: Request, complaint_id: uuid.UUID, user: User,
                  body: Annotated[dict[str, Any], Body()]) -> JSONResponse:
-    """Show a complaint's caller name and phone in clear; who, when and why go to ``pii_access_log`` first."""
+    """Show a complaint's caller name and phone in clear; who, when, from where, what and why are
+    appended to the access records' hash chain (``intake.access_records``) in the same transaction, first."""
     auth.require_csrf(request, user)
     reason = body.get("reason")
     if not isinstance(reason, str) or len(reason.strip()) < 2 or len(reason) > 300:
@@ -90,8 +93,8 @@ async def reveal(request: Request, complaint_id: uuid.UUID, user: User,
         fields = [c for c in ("complainant_name", "complainant_phone") if row[f"{c}_enc"] is not None]
         if not fields:
             raise HTTPException(404, "this complaint holds no personal data")
-        await desk_repo.log_access(conn, user_id=user.id, user_name=user.name, complaint_id=complaint_id,
-                                   fields=fields, reason=reason.strip(), client_ip=auth.client_ip(request))
+        await access_records.append(conn, access_records.Actor(user.name, user.role, user.id, auth.client_ip(request)),
+                                    "reveal", complaint_id=complaint_id, fields=fields, reason=reason.strip())
     out: dict[str, str | None] = {}
     for column in ("complainant_name", "complainant_phone"):
         blob = row[f"{column}_enc"]
@@ -142,7 +145,7 @@ async def events(request: Request, user: User) -> StreamingResponse:
                 for r in fresh:
                     sent[str(r["id"])] = r["updated_at"].isoformat()
                 watermark = max(r["updated_at"] for r in rows)
-                items = [board_item(r, now, limits) for r in fresh]
+                items = [board_item(r, now, limits, request.app.state.desk.types.now()) for r in fresh]
                 yield f"event: complaints\ndata: {json.dumps({'items': items}, ensure_ascii=False)}\n\n"
             elif loop.time() - last_beat > HEARTBEAT_SECONDS:
                 last_beat = loop.time()

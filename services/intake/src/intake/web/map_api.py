@@ -17,7 +17,8 @@ from .auth import DeskUser, current_user
 from .rules import OverdueLimits
 from .views import board_item
 
-router = APIRouter(prefix="/desk", tags=["desk map"])
+router = APIRouter(prefix="/desk", tags=["desk map"],
+                   responses={401: {"description": "Not signed in to the desk (로그인이 필요합니다)"}})
 User = Annotated[DeskUser, Depends(current_user)]
 PTY = {0: "", 1: "비", 2: "비/눈", 3: "눈", 5: "빗방울", 6: "빗방울/눈날림", 7: "눈날림"}
 
@@ -56,8 +57,9 @@ async def map_data(request: Request, user: User) -> dict[str, Any]:
     extra = {r["id"]: r for r in await pool.fetch(
         "SELECT id, weather, weather_raised FROM complaints WHERE id = ANY($1::uuid[])", [r["id"] for r in rows])}
     items = []
+    labels = await request.app.state.desk.types.current()
     for r in rows:
-        item = board_item(r, now, limits)
+        item = board_item(r, now, limits, labels)
         e = extra.get(r["id"])
         item["weather"] = weather_summary(e["weather"]) if e else None
         item["weather_raised"] = bool(e and e["weather_raised"])

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sunmoon.crypto import DecryptionError, mask_name, mask_phone
-from sunmoon.events.classifier import COMPLAINT_TYPES, URGENCY_LABELS
+from sunmoon.events.classifier import URGENCY_LABELS
 
 from .. import repository as complaints
 from . import auth, gazetteer
@@ -71,6 +71,9 @@ async def login(request: Request) -> Response:
     if await auth.throttled(pool, name, ip, max_failures=settings.login_max_failures,
                             window_minutes=settings.login_window_minutes):
         return again(f"로그인 실패가 너무 많습니다. {settings.login_window_minutes}분 후에 다시 시도해 주세요.", 429)
+    if await auth.locked(pool, name, lock_failures=settings.login_lock_failures):
+        auth.log.warning("desk sign-in refused: account locked", user=name[:100], client_ip=ip)
+        return again("로그인 실패가 반복되어 계정이 잠겼습니다. 관리자에게 비밀번호 재설정을 요청해 주세요.", 423)
     found = await auth.authenticate(pool, name, password, ip)
     if found is None:
         return again("이름 또는 비밀번호가 맞지 않습니다.", 401)
@@ -100,15 +103,18 @@ async def desk_root() -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 async def intake_form(request: Request, user: User) -> HTMLResponse:
+    catalog = await request.app.state.desk.types.current()
     return _render(request, "intake.html", user=user, page="intake", places=gazetteer.places(),
                    place_data=[p.as_json() for p in gazetteer.places()],
-                   types=COMPLAINT_TYPES, urgencies=URGENCY_LABELS)
+                   types=catalog.picker(), type_labels=catalog.labels, urgencies=URGENCY_LABELS)
 
 
 @router.get("/board", response_class=HTMLResponse)
 async def board(request: Request, user: User) -> HTMLResponse:
     limits = OverdueLimits.from_settings(request.app.state.settings)
-    return _render(request, "board.html", user=user, page="board", types=COMPLAINT_TYPES, urgencies=URGENCY_LABELS,
+    catalog = await request.app.state.desk.types.current()  # every type: a filter finds old complaints too
+    types = {c: label if c in catalog.active else f"{label} (사용 안 함)" for c, label in catalog.labels.items()}
+    return _render(request, "board.html", user=user, page="board", types=types, urgencies=URGENCY_LABELS,
                    statuses=STATUS_LABELS, limits=limits)
 
 
@@ -131,7 +137,8 @@ async def complaint_page(request: Request, complaint_id: uuid.UUID, user: User) 
               (("complainant_name", mask_name), ("complainant_phone", mask_phone))}
     return _render(request, "complaint.html", user=user, page="board", c=row, history=history, masked=masked,
                    accesses=await desk_repo.access_log(pool, complaint_id, limit=20), kst=kst, reason_ko=reason_ko,
-                   types=COMPLAINT_TYPES, urgencies=URGENCY_LABELS, statuses=STATUS_LABELS, channels=CHANNEL_LABELS,
+                   types=(await request.app.state.desk.types.current()).labels, urgencies=URGENCY_LABELS,
+                   statuses=STATUS_LABELS, channels=CHANNEL_LABELS,
                    has_pii=row["complainant_name_enc"] is not None or row["complainant_phone_enc"] is not None)
 
 

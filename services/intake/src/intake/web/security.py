@@ -1,8 +1,13 @@
-"""Security headers on every response; a strict Content-Security-Policy on the desk's pages.
+"""The desk's own headers: a strict Content-Security-Policy and friends on its pages.
 
-The desk's pages run no inline script or style: every script is a static file (``script-src 'self'``).
-The API's /docs page loads Swagger UI with inline script, so the CSP is applied under /desk only; the
-other headers go everywhere.
+The desk's pages run no inline script or style: every script is a static file (``script-src 'self'``);
+map tiles, when configured, are the only other image source. Every service also has the shared
+``sunmoon.http.SecurityHeaders`` (nosniff, frame, referrer, HSTS over HTTPS, a generic CSP for pages and
+JSON). So that a desk response carries exactly ONE policy, and the desk's, whichever of the two middlewares
+runs first: this one replaces a generic policy the shared one may have added (``PAGE_CSP``, ``JSON_CSP``)
+and never adds a second; a policy a route set itself is kept. HSTS and the common headers are the shared
+middleware's (this one adds the common ones only when missing, never twice). The API's /docs page (Swagger
+UI, inline script) is outside /desk and keeps the shared rules.
 """
 
 from __future__ import annotations
@@ -11,7 +16,11 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from sunmoon.http import JSON_CSP, PAGE_CSP
+
 DESK_PREFIX = "/desk"
+CSP = b"content-security-policy"
+GENERIC_CSP = {PAGE_CSP.encode(), JSON_CSP}  # the shared middleware's defaults: the desk's replaces them
 
 
 def tile_source(tile_url: str) -> str:
@@ -51,6 +60,8 @@ class SecurityHeaders:
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers") or [])
+                if on_desk:  # one policy per response: drop the generic ones, keep a route's own
+                    headers = [(k, v) for k, v in headers if not (k.lower() == CSP and v in GENERIC_CSP)]
                 present = {k.lower() for k, _ in headers}
                 extra = self.common + (self.desk if on_desk else [])
                 if on_desk and not static:

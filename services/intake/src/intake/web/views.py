@@ -20,7 +20,10 @@ def kst(value: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
     return value.astimezone(KST).strftime(fmt) if value else ""
 
 
-def board_item(row: Any, now: datetime, limits: OverdueLimits) -> dict[str, Any]:
+def board_item(row: Any, now: datetime, limits: OverdueLimits, labels: Any = None) -> dict[str, Any]:
+    """One row of the board (and the map); ``labels``: a ``types_cache.TypeCatalog`` (the classifier's
+    current labels, inactive types included), else the shared static labels."""
+    type_label = labels.label(row["type"]) if labels is not None else COMPLAINT_TYPES.get(row["type"] or "", "")
     return {
         "id": str(row["id"]),
         "received_at": row["received_at"].isoformat(),
@@ -28,7 +31,7 @@ def board_item(row: Any, now: datetime, limits: OverdueLimits) -> dict[str, Any]
         "updated_at": row["updated_at"].isoformat(),
         "status": row["status"], "status_label": STATUS_LABELS.get(row["status"], row["status"]),
         "channel": row["channel"], "channel_label": CHANNEL_LABELS.get(row["channel"], row["channel"]),
-        "type": row["type"], "type_label": COMPLAINT_TYPES.get(row["type"], "") if row["type"] else "",
+        "type": row["type"], "type_label": type_label if row["type"] else "",
         "urgency": row["urgency"], "urgency_label": URGENCY_LABELS.get(row["urgency"], "") if row["urgency"] else "",
         "place": row["district"] or row["address"] or "",
         "lat": row["lat"], "lon": row["lon"],

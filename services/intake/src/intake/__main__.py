@@ -2,33 +2,22 @@
 
 import sys
 
+from sunmoon import keyrotation
 from sunmoon.cli import run_uvicorn, service_main
 
+from . import access_cli
 from .bootstrap import MIGRATIONS, create_app
 from .settings import IntakeSettings
 from .open311 import cli as open311_cli
-from .open311 import rotation as open311_rotation
 from .web import cli as desk_cli
 
 
 async def _rotate(settings: IntakeSettings, args) -> int:
-    from sunmoon.crypto import FieldCipher, load_keyring
-    from sunmoon.db import create_pool
+    from sunmoon.keyrotation import run_command
 
-    from .rotation import rotate
+    from .rotation import TARGETS  # callers' names and phones; Open311 e-mail, device and account ids
 
-    cipher = FieldCipher(load_keyring(allow_dev_keys=settings.allow_dev_keys))
-    pool = await create_pool(settings.database_url, max_size=2)
-    try:
-        await rotate(pool, cipher, batch=args.batch)
-        await open311_rotation.rotate(pool, cipher, batch=args.batch)  # e-mail, device, account ids
-    finally:
-        await pool.close()
-    return 0
-
-
-def _rotate_args(parser) -> None:
-    parser.add_argument("--batch", type=int, default=500, help="rows per transaction (default 500)")
+    return await run_command(settings, args, TARGETS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,10 +27,11 @@ def main(argv: list[str] | None = None) -> int:
         settings_factory=IntakeSettings,
         serve=lambda s: run_uvicorn(create_app(s), s),
         migrations_dir=MIGRATIONS,
-        extra={"rotate-keys": ("re-encrypt callers' names and phones under the newest key in SUNMOON_DATA_KEYS",
-                               _rotate_args, _rotate),
+        extra={"rotate-keys": (keyrotation.HELP, keyrotation.add_args, _rotate),
                "create-user": (desk_cli.HELP, desk_cli.add_args, desk_cli.run),
-               "api-key": (open311_cli.HELP, open311_cli.add_args, open311_cli.run)},
+               "api-key": (open311_cli.HELP, open311_cli.add_args, open311_cli.run),
+               "access-log": (access_cli.ACCESS_HELP, access_cli.add_access_args, access_cli.run_access),
+               "purge-personal-data": (access_cli.PURGE_HELP, access_cli.add_purge_args, access_cli.run_purge)},
         argv=argv,
     )
 

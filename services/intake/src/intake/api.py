@@ -14,7 +14,7 @@ from sunmoon.events import utcnow
 from sunmoon.events.classifier import COMPLAINT_TYPES, URGENCY_LABELS
 from sunmoon.logging import get_logger
 
-from . import dispatch_handlers, handlers, repository
+from . import access_records, dispatch_handlers, handlers, repository
 from .dispatch import Refused
 from .schemas import (
     AlertEntry, Candidate, Classification, ComplainantOut, ComplaintCreated, ComplaintIn, ComplaintOut, ComplaintPage,
@@ -68,7 +68,14 @@ async def create_complaint(body: ComplaintIn, response: Response, pool: Pool, ci
 
 @router.get("/complaints/{complaint_id}", response_model=ComplaintOut, responses=NOT_FOUND,
             summary="One complaint, with its status history")
-async def get_complaint(complaint_id: uuid.UUID, pool: Pool, cipher: Cipher) -> ComplaintOut:
+async def read_complaint(complaint_id: uuid.UUID, request: Request, pool: Pool, cipher: Cipher) -> ComplaintOut:
+    """Caller data comes masked; a machine client's read of it is an access record (``view``)."""
+    out = await get_complaint(complaint_id, pool, cipher)
+    await _record_view(request, pool, [out], complaint_id, "API 민원 상세 조회")
+    return out
+
+
+async def get_complaint(complaint_id: uuid.UUID, pool: Any, cipher: FieldCipher) -> ComplaintOut:
     row = await repository.get(pool, complaint_id)
     if row is None:
         raise HTTPException(404, f"no complaint {complaint_id}")
@@ -98,7 +105,7 @@ def _alert(a: Any) -> AlertEntry:
 
 @router.get("/complaints", response_model=ComplaintPage, summary="Complaints, newest first, filtered and paginated")
 async def list_complaints(
-    pool: Pool, cipher: Cipher,
+    request: Request, pool: Pool, cipher: Cipher,
     status: Literal["received", "classified", "dispatched", "acknowledged", "resolved"] | None = None,
     type: Annotated[str | None, Query(description="Complaint type code, e.g. sewer_drainage")] = None,
     urgency: Literal["urgent", "normal", "low"] | None = None,
@@ -108,7 +115,7 @@ async def list_complaints(
     phone: Annotated[str | None, Query(description="Every complaint from this number (blind-index lookup)")] = None,
     needs_review: Annotated[bool | None, Query(description="Only those the model was unsure about (true)")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> ComplaintPage:
     if type is not None and type not in COMPLAINT_TYPES:
         raise HTTPException(422, f"unknown type {type!r}; one of: {', '.join(COMPLAINT_TYPES)}")
@@ -117,7 +124,9 @@ async def list_complaints(
         phone_idx=cipher.blind_index(phone) if phone else None, limit=limit, offset=offset,
         needs_review=needs_review,
     )
-    return ComplaintPage(items=[_to_out(r, cipher) for r in rows], total=total, limit=limit, offset=offset)
+    items = [_to_out(r, cipher) for r in rows]
+    await _record_view(request, pool, items, None, f"API 민원 목록 조회 {len(items)}건")
+    return ComplaintPage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.post("/complaints/{complaint_id}/resolve", response_model=ComplaintOut,
@@ -155,6 +164,27 @@ async def reclassify_complaint(complaint_id: uuid.UUID, body: ReclassifyIn, pool
         raise HTTPException(409, str(exc)) from None
     log.info("complaint type set by officer", complaint_id=str(complaint_id), type=body.type)
     return await get_complaint(complaint_id, pool, cipher)
+
+
+async def _record_view(request: Request, pool: Any, items: list[ComplaintOut], complaint_id: uuid.UUID | None,
+                       reason: str) -> None:
+    """An access record for a machine client (bearer token, or no identity) that received caller data, masked.
+    Desk sessions are not recorded here: their screens show the same masked values, and a reveal is recorded."""
+    identity = getattr(request.state, "identity", None)
+    if getattr(identity, "via", None) == "session":
+        return
+    with_pii = [c for c in items if c.complainant is not None]
+    if not with_pii:
+        return
+    fields = [f"complainant_{f}(masked)" for f in ("name", "phone") if any(getattr(c.complainant, f) for c in with_pii)]
+    fields += ["address"] if any(c.location.address for c in with_pii) else []
+    ip = request.client.host if request.client else None
+    actor = (access_records.Actor(identity.name, identity.role, None, ip) if identity is not None
+             else access_records.Actor("api", "api", None, ip))
+    if complaint_id is None:
+        reason += f" (민원인 정보 포함 {len(with_pii)}건: " + ", ".join(str(c.id)[:8] for c in with_pii[:50]) + ")"
+    async with pool.acquire() as conn:
+        await access_records.append(conn, actor, "view", complaint_id=complaint_id, fields=fields, reason=reason)
 
 
 def _to_out(row: Any, cipher: FieldCipher) -> ComplaintOut:

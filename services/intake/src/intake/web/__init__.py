@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from sunmoon.auth import bearer
+
 from .. import geocoding
 from ..geocoding import CachedGeocoder
 from .admin_gateway import AdminGateway
@@ -18,6 +20,7 @@ from .auth import CsrfFailed, Forbidden, SignInRequired
 from .preview import ClassifierPreview
 from .warnings import WeatherWarnings
 from .security import SecurityHeaders
+from .types_cache import TypesCache
 
 HERE = Path(__file__).resolve().parent
 
@@ -29,6 +32,7 @@ class Desk:
     admin: AdminGateway  # the administration screens' calls to the classifier and the notifier
     warnings: WeatherWarnings | None = None  # the map's warnings in force (weather service, fails soft)
     geocoder: CachedGeocoder | None = None   # a real geocoder when a key is configured (map_api.places)
+    types: TypesCache | None = None  # the classifier's type labels and active flags (cached, static fallback)
 
 
 def _wants_json(request: Request) -> bool:
@@ -37,18 +41,22 @@ def _wants_json(request: Request) -> bool:
 
 
 def install(app: FastAPI) -> None:
-    from . import admin, admin_roster, admin_users, feed, map_api, pages  # noqa: F401 - admin_*: routes on admin.router
+    from . import access_review, admin, admin_roster, admin_users, feed, map_api, pages  # noqa: F401 - admin_*: routes on admin.router
 
     settings = app.state.settings
+    service_headers = bearer(settings.service_token.get_secret_value())  # the desk's own token for other services
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    admin_gateway = AdminGateway.from_settings(settings)
     app.state.desk = Desk(templates=templates,
                           preview=ClassifierPreview(settings.classifier_url, settings.classifier_timeout_seconds,
-                                                    ca_file=settings.tls_ca_file),
-                          admin=AdminGateway.from_settings(settings),
+                                                    ca_file=settings.tls_ca_file, headers=service_headers),
+                          admin=admin_gateway,
+                          types=TypesCache(admin_gateway.classifier, settings.classifier_timeout_seconds),
                           warnings=WeatherWarnings(settings.weather_url, settings.weather_timeout_seconds,
-                                                   ca_file=settings.tls_ca_file),
+                                                   ca_file=settings.tls_ca_file, headers=service_headers),
                           geocoder=geocoding.from_settings(settings))
     app.include_router(pages.router)
+    app.include_router(access_review.router)  # /desk/access-log/review (supervisor, admin)
     app.include_router(admin.router)
     app.include_router(map_api.router)
     app.include_router(feed.router)

@@ -34,13 +34,6 @@ async def open_on_map(pool: Any, limit: int = 1000) -> list[Any]:
         " ORDER BY received_at DESC LIMIT $1", limit)
 
 
-async def log_access(conn: Any, *, user_id: int, user_name: str, complaint_id: uuid.UUID, fields: list[str],
-                     reason: str, client_ip: str | None) -> int:
-    return await conn.fetchval(
-        "INSERT INTO pii_access_log (user_id, user_name, complaint_id, fields, reason, client_ip)"
-        " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", user_id, user_name, complaint_id, fields, reason, client_ip)
-
-
 async def access_log(pool: Any, complaint_id: uuid.UUID | None = None, limit: int = 200) -> list[Any]:
     if complaint_id is None:
         return await pool.fetch("SELECT id, at, user_name, complaint_id, fields, reason, client_ip FROM pii_access_log"

@@ -37,9 +37,10 @@ def _cipher(request: Request) -> FieldCipher:
 Pool = Annotated[Any, Depends(_pool)]
 Cipher = Annotated[FieldCipher, Depends(_cipher)]
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
-Offset = Annotated[int, Query(ge=0, description="Rows to skip")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="Rows to skip")]  # bounded: PostgreSQL bigint
 TeamId = Annotated[str, Path(pattern=ID_PATTERN, description="Lower-case letters, digits, - and _")]
 WorkerId = Annotated[str, Path(pattern=ID_PATTERN, description="Lower-case letters, digits, - and _")]
+ShiftId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The assignment's number (bigint)")]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Not found"}}
 
 
@@ -169,13 +170,13 @@ async def post_shift(body: ShiftIn, pool: Pool) -> ShiftOut:
 @router.put("/roster/shifts/{shift_id}", response_model=ShiftOut, tags=["roster"],
             responses={**NOT_FOUND, 409: {"description": "Another assignment has that slot"}},
             summary="Replace a shift assignment")
-async def put_shift(shift_id: int, body: ShiftIn, pool: Pool) -> ShiftOut:
+async def put_shift(shift_id: ShiftId, body: ShiftIn, pool: Pool) -> ShiftOut:
     return await _save_shift(pool, body, shift_id)
 
 
 @router.delete("/roster/shifts/{shift_id}", status_code=204, tags=["roster"], responses=NOT_FOUND,
                summary="Remove a shift assignment")
-async def delete_shift(shift_id: int, pool: Pool) -> Response:
+async def delete_shift(shift_id: ShiftId, pool: Pool) -> Response:
     if not await roster.delete_shift(pool, shift_id):
         raise HTTPException(404, f"no shift assignment {shift_id}")
     log.info("roster: shift removed", shift_id=shift_id)

@@ -112,7 +112,7 @@ async def list_reports(
     kind: Annotated[Literal["shift", "range", "month"] | None, Query()] = None,
     automatic: Annotated[bool | None, Query(description="Only end-of-shift (true) or requested (false)")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> ReportList:
     total, rows = await archive.list_reports(pool, limit=limit, offset=offset, kind=kind, automatic=automatic)
     return ReportList(total=total, items=[ReportView.of(r) for r in rows])

@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import html
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
@@ -21,6 +20,9 @@ from sunmoon.events import utcnow
 
 from .analytics.service import CATALOG
 from .reports.chart import hourly_png
+
+if TYPE_CHECKING:  # pandas (with numpy, ~60 MiB resident) is imported where a table is made, not at start
+    import pandas as pd
 
 router = APIRouter(tags=["dashboard"])
 Days = Annotated[int, Query(ge=1, le=366, description="how many days back from now")]
@@ -33,9 +35,12 @@ async def _run(request: Request, name: str, days: int) -> tuple[pd.DataFrame, di
                        request.app.state.reports.tz)
 
 
-@router.get("/dashboard/charts/{chart}.png", summary="One dashboard chart (PNG)",
-            responses={404: {"description": "Unknown chart: hours or months"}})
+@router.get("/dashboard/charts/{chart}.png", summary="One dashboard chart (PNG)", response_class=Response,
+            responses={200: {"content": {"image/png": {}}, "description": "The chart, a PNG image"},
+                       404: {"description": "Unknown chart: hours or months"}})
 async def chart(request: Request, chart: str, days: Days = 30) -> Response:
+    import pandas as pd
+
     if chart == "hours":
         df, _ = await _run(request, "patterns", days)
         table = (df.pivot_table(index="hour", columns="type_label", values="count", aggfunc="sum", fill_value=0)
@@ -55,6 +60,8 @@ async def chart(request: Request, chart: str, days: Days = 30) -> Response:
 
 
 def _table(df: pd.DataFrame, columns: dict[str, str], limit: int = 10) -> str:
+    import pandas as pd
+
     if df.empty:
         return "<p class='empty'>해당 기간 자료가 없습니다.</p>"
     head = "".join(f"<th>{html.escape(label)}</th>" for label in columns.values())

@@ -23,8 +23,11 @@ from .xml import FORMATS, Open311Error, error_response, render
 log = get_logger(__name__)
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 Fmt = Annotated[str, Path(description="Answer format: json or xml (XML is the standard's mandatory format)")]
-_COMMON = {"responses": {400: {"description": "Missing or invalid field: [{code, description}]"},
-                         404: {"description": "Unknown service, request, token or format"}}}
+# every answer, errors included, comes in the format the path asks for: JSON or the standard's XML
+_EITHER = {"content": {"application/json": {}, "text/xml": {"schema": {"type": "string"}}}}
+_ERRORS = {400: {"description": "Missing or invalid field: [{code, description}]", **_EITHER},
+           404: {"description": "Unknown service, request, token or format", **_EITHER}}
+_COMMON = {"responses": {200: {"description": "The answer, in JSON or XML as the path asks", **_EITHER}, **_ERRORS}}
 
 
 def _fmt(fmt: str) -> str:
@@ -90,8 +93,9 @@ def _service(code: str, fmt: str) -> catalog.Service:
 
 
 @router.post("/requests.{fmt}", status_code=201, summary="File a service request (needs api_key)",
-             responses={**_COMMON["responses"], 403: {"description": "Missing, unknown or revoked api_key"},
-                        429: {"description": "The key's rate limit is spent"}},
+             responses={201: {"description": "Filed: [{service_request_id}] in JSON or XML", **_EITHER}, **_ERRORS,
+                        403: {"description": "Missing, unknown or revoked api_key", **_EITHER},
+                        429: {"description": "The key's rate limit is spent", **_EITHER}},
              openapi_extra={"requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
                  "type": "object", "required": ["api_key", "service_code"], "properties": {
                      n: {"type": "string"} for n in (

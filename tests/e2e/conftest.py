@@ -26,6 +26,7 @@ from devstack.stack import SERVICES, ServiceProcess, run_command, service_env, w
 from sunmoon.crypto import KeyRing
 from sunmoon.localservers import NatsServer, free_port
 from sunmoon.settings import database_url_for
+from sunmoon.testing.service import auth_headers
 from sunmoon.messaging import Namespace
 from sunmoon.tls import LocalTLS, httpx_verify
 
@@ -37,7 +38,7 @@ class Stack:
     namespace: str
     nats_url: str
     logs: Path
-    _http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=10))
+    _http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=10, headers=auth_headers()))
     nats_admin: dict[str, str] = field(default_factory=dict)  # auth stacks: user/password for inspection
     cleanups: list[Any] = field(default_factory=list)  # run after the services stopped
 
@@ -122,7 +123,8 @@ async def start_stack(servers, tmp: Path, *, extra: dict[str, dict[str, str]] | 
     for svc in services.values():
         svc.start()
     stack = Stack(services, databases, namespace, nats_url, logs,
-                  _http=httpx.AsyncClient(timeout=10, verify=httpx_verify(tls.ca_file if tls else None)),
+                  _http=httpx.AsyncClient(timeout=10, verify=httpx_verify(tls.ca_file if tls else None),
+                                          headers=auth_headers()),  # the test admin token (sunmoon.testing)
                   nats_admin=nats_admin, cleanups=cleanups)
     try:
         await asyncio.to_thread(wait_ready, list(services.values()), 90)

@@ -56,7 +56,7 @@ def test_fresh_checkout_make_up_and_the_curl_example(tmp_path):
     _fresh_checkout(checkout)
     env = {k: v for k, v in os.environ.items()
            if k not in {"DATABASE_URL", "NATS_URL", "VIRTUAL_ENV", "SUNMOON_DATA_KEYS", "SUNMOON_BLIND_INDEX_KEY"}
-           and not k.startswith("PYTEST")}
+           and not k.startswith("PYTEST") and k not in {"SUNMOON_API_TOKENS", "INTAKE_SERVICE_TOKEN"}}
     home = Path(tempfile.mkdtemp(prefix="sunmoon-readme-"))  # pytest's own tmp is 0700: PostgreSQL's user
     os.chmod(home, 0o755)                                      # (when run as root) must pass through it
     env["SUNMOON_HOME"] = str(home)
@@ -86,7 +86,12 @@ def test_fresh_checkout_make_up_and_the_curl_example(tmp_path):
         first, _, rest = example.stdout.partition("\n")
         assert '"id"' in first, example.stdout
         assert '"status":"dispatched"' in rest.replace(" ", ""), example.stdout
-        sms = httpx.get("https://127.0.0.1:8002/api/v1/sms", timeout=5, verify=httpx_verify(ca)).json()
+        token = (home / "api-tokens" / "admin.token").read_text().strip()
+        assert (home / "api-tokens" / "admin.token").stat().st_mode & 0o777 == 0o600
+        denied = httpx.get("https://127.0.0.1:8002/api/v1/sms", timeout=5, verify=httpx_verify(ca))
+        assert denied.status_code == 401  # no token, no answer
+        sms = httpx.get("https://127.0.0.1:8002/api/v1/sms", timeout=5, verify=httpx_verify(ca),
+                        headers={"Authorization": f"Bearer {token}"}).json()
         assert "[당직] 긴급" in str(sms)
     finally:
         if proc.poll() is None:

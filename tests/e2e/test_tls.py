@@ -157,6 +157,7 @@ async def test_dashboard_and_ack_page_render_in_chromium_under_their_csp(tls_sta
     """The policies are not just strict on paper: Chromium applies each page's inline style and reports no
     Content-Security-Policy violation (the certificate is checked elsewhere; here Chromium may skip it)."""
     from sunmoon.testing.browser import launch
+    from sunmoon.testing.service import auth_headers
 
     stack, _files, _nats, _pg = tls_stack
     if not await stack.count("notifier", "sms_messages"):
@@ -166,7 +167,8 @@ async def test_dashboard_and_ack_page_render_in_chromium_under_their_csp(tls_sta
                             what="an SMS with a link")
     link = ACK_LINK.search(rows[0]["text"]).group(0)
     async with launch() as browser:
-        context = await browser.new_context(ignore_https_errors=True)
+        # reporting's dashboard wants a bearer token (the desk shows it through /desk/analytics)
+        context = await browser.new_context(ignore_https_errors=True, extra_http_headers=auth_headers("admin"))
         page = await context.new_page()
         console: list[str] = []
         page.on("console", lambda m: console.append(m.text))

@@ -12,7 +12,7 @@ import pytest
 from sunmoon.events import COMPLAINT_RECEIVED, Envelope, make_envelope
 from sunmoon.events.intake import ComplaintReceived
 from sunmoon.messaging import Namespace, connect
-from sunmoon.testing.service import ServiceUnderTest, eventually
+from sunmoon.testing.service import ServiceUnderTest, auth_headers, eventually
 
 from classifier.bootstrap import create_app
 from classifier.settings import ClassifierSettings
@@ -67,7 +67,7 @@ async def service(servers, namespace):
     nc, js = await connect(servers.nats_url, name="classifier-test")
     try:
         async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=auth_headers()) as client:
                 yield Service(app, settings, client, js, Namespace(namespace))
     finally:
         await nc.close()

@@ -13,6 +13,7 @@ from sunmoon.events import COMPLAINT_CLASSIFIED, NOTIFICATION_SENT, decode, make
 from sunmoon.events.classifier import ComplaintClassified
 from sunmoon.events.notifier import NotificationSent
 from sunmoon.messaging import Namespace, connect
+from sunmoon.testing.service import auth_headers
 
 BODY = {
     "description": "사우동 사거리 맨홀 뚜껑이 열려 있어요",
@@ -29,7 +30,7 @@ async def intake(servers, namespace):
     cipher = FieldCipher(KeyRing.generate("k1"))
     app = create_app(settings, cipher)
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=auth_headers()) as client:
             yield client, app, cipher
 
 
@@ -174,7 +175,7 @@ async def test_rotate_keys_re_encrypts_old_rows(servers, namespace):
                               nats_namespace=namespace)
     app = create_app(settings, old)
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=auth_headers()) as client:
             ids = [(await client.post("/api/v1/complaints", json=BODY)).json()["id"] for _ in range(3)]
             await client.post("/api/v1/complaints", json={**BODY, "complainant": None})
         pool = app.state.runtime.pool

@@ -14,6 +14,7 @@ from sunmoon.events import (
 )
 from sunmoon.events.notifier import EscalationRaised, NotificationFailed, NotificationSent, WorkerResponded
 from sunmoon.messaging import Namespace, connect
+from sunmoon.testing.service import auth_headers
 
 BODY = {"description": "사우동 사거리 맨홀 뚜껑이 열려 있어요", "location": {"address": "김포시 사우동 123-4"},
         "channel": "phone"}
@@ -27,7 +28,7 @@ async def intake(servers, namespace):
     nc, js = await connect(servers.nats_url, name="test")
     try:
         async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=auth_headers()) as client:
                 yield client, js, Namespace(namespace)
     finally:
         await nc.close()

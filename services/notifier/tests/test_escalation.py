@@ -15,7 +15,7 @@ from sunmoon.crypto import FieldCipher, KeyRing
 from sunmoon.events import DISPATCH_REQUESTED, make_envelope
 from sunmoon.events.intake import ComplaintDispatchRequested
 from sunmoon.messaging import Namespace, connect
-from sunmoon.testing.service import ServiceUnderTest
+from sunmoon.testing.service import ServiceUnderTest, auth_headers
 
 from notifier import demo_roster, handlers
 from notifier.bootstrap import create_app
@@ -40,7 +40,7 @@ async def env(servers, namespace):
         """The notifier app (a new one each time) on the same database and stream."""
         app = create_app(settings, cipher=cipher)
         async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=auth_headers()) as client:
                 yield ServiceUnderTest(app, settings, client, js, Namespace(namespace))
 
     async with running() as svc, svc.pool.acquire() as conn, conn.transaction():

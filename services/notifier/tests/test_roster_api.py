@@ -11,7 +11,7 @@ from sunmoon.crypto import FieldCipher, KeyRing
 from sunmoon.events import DISPATCH_REQUESTED, make_envelope
 from sunmoon.events.intake import ComplaintDispatchRequested
 from sunmoon.messaging import Namespace, connect
-from sunmoon.testing.service import ServiceUnderTest
+from sunmoon.testing.service import ServiceUnderTest, auth_headers
 
 from notifier import demo_roster, handlers
 from notifier.bootstrap import create_app
@@ -34,7 +34,7 @@ async def svc(servers, namespace):
         async with app.router.lifespan_context(app):
             async with app.state.runtime.pool.acquire() as conn, conn.transaction():
                 await handlers.seed_roster(conn, cipher, demo_roster.TEAMS, demo_roster.ENTRIES, demo_roster.SHIFTS)
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=auth_headers()) as client:
                 yield ServiceUnderTest(app, settings, client, js, Namespace(namespace))
     finally:
         await nc.close()

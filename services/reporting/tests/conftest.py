@@ -25,7 +25,7 @@ from sunmoon.events.classifier import ComplaintClassified, WeatherContext
 from sunmoon.events.intake import ComplaintReceived, ComplaintStatusChanged
 from sunmoon.events.notifier import NotificationAcknowledged, NotificationSent
 from sunmoon.messaging import Namespace, connect
-from sunmoon.testing.service import ServiceUnderTest, eventually
+from sunmoon.testing.service import ServiceUnderTest, auth_headers, eventually
 
 ADDRESS = "경기도 김포시 사우동 123-4"
 NAME = "선우혜림"
@@ -69,7 +69,7 @@ def start_reporting(servers, namespace):
         nc, js = await connect(servers.nats_url, name="reporting-test")
         try:
             async with app.router.lifespan_context(app), httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url="http://t", timeout=60) as client:
+                    transport=httpx.ASGITransport(app=app), base_url="http://t", headers=auth_headers(), timeout=60) as client:
                 yield Reporting(app, settings, client, js, Namespace(namespace))
         finally:
             await nc.close()

@@ -9,7 +9,9 @@ one environment can serve the whole system:
 * ``DATABASE_URL`` (a server URL) for ``<PREFIX>DATABASE_URL``, with the database
   name replaced by the service's own (``sunmoon_intake`` ...);
 * ``SUNMOON_TLS_CERT_FILE`` / ``_KEY_FILE`` / ``_CA_FILE`` for ``<PREFIX>TLS_...``: serve HTTPS with
-  that pair, trust that CA for NATS, PostgreSQL (verified when the server offers TLS) and other services.
+  that pair, trust that CA for NATS, PostgreSQL (verified when the server offers TLS) and other services;
+* ``SUNMOON_API_TOKENS`` / ``SUNMOON_API_TOKENS_FILE`` for ``<PREFIX>API_TOKENS`` / ``<PREFIX>API_TOKENS_FILE``:
+  who may call the HTTP API (``sunmoon.auth``); both unset: only the public routes answer.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class ServiceSettings(BaseSettings):
     tls_cert_file: str | None = None  # with tls_key_file: serve HTTPS (see sunmoon.tls)
     tls_key_file: str | None = None
     tls_ca_file: str | None = None  # trust this CA (besides the system's) for NATS, PostgreSQL, services
+    api_tokens: str | None = None  # name:role:sha256 entries allowed to call the HTTP API (sunmoon.auth)
+    api_tokens_file: str | None = None  # a file of such entries (one a line)
 
     @model_validator(mode="after")
     def _fallbacks(self) -> ServiceSettings:
@@ -60,6 +64,9 @@ class ServiceSettings(BaseSettings):
         if not self.nats_user:
             self.nats_user = os.environ.get("NATS_USER") or None
             self.nats_password = self.nats_password or os.environ.get("NATS_PASSWORD") or None
+        if not self.api_tokens and not self.api_tokens_file:
+            self.api_tokens = os.environ.get("SUNMOON_API_TOKENS") or None
+            self.api_tokens_file = os.environ.get("SUNMOON_API_TOKENS_FILE") or None
         for name in ("cert", "key", "ca"):
             if not getattr(self, f"tls_{name}_file"):
                 setattr(self, f"tls_{name}_file", os.environ.get(f"SUNMOON_TLS_{name.upper()}_FILE") or None)

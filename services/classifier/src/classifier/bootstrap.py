@@ -7,9 +7,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from sunmoon.http import SecurityHeaders
+from sunmoon import apierrors
 from sunmoon.runtime import Runtime, health_routes, lifespan
 
-from . import api, api_guidance
+from . import api, api_guidance, policy
 from .models import ActiveModel
 from .settings import ClassifierSettings
 from .subscriptions import subscriptions
@@ -46,9 +47,11 @@ def create_app(settings: ClassifierSettings) -> FastAPI:
     app = FastAPI(title="Sun to Moon — classifier", version="1.0.0", description=DESCRIPTION,
                   lifespan=lifespan(make_runtime))
     app.state.settings = settings
+    policy.install(app)  # who may call what (policy.py), before any route is added
     app.state.model = active
     api.install(app)
     api_guidance.install(app)
     health_routes(app)
+    apierrors.install(app)  # 422 for an unreadable body; 422 documented as list or message
     app.add_middleware(SecurityHeaders)  # nosniff, frame, referrer, HSTS over HTTPS, CSP (sunmoon.http)
     return app

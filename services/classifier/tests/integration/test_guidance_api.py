@@ -22,6 +22,7 @@ from classifier.guidance import Facts
 from classifier.llm import LLMSettings
 from classifier.settings import ClassifierSettings
 from classifier.taxonomy import TYPES
+from sunmoon.testing.service import auth_headers
 
 NATIONAL_NUMBERS = {"", "112", "119", "121", "123", "110", "128", "129", "109", "122", "100",
                     "1544-4500", "1588-2504", "1661-2642"}
@@ -36,7 +37,7 @@ async def svc(servers, namespace):
     app = create_app(settings)
     api_guidance.install(app, LLMSettings(url=""))  # a no-op for the routes if bootstrap installed them
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=auth_headers()) as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
 

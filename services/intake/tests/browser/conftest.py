@@ -44,6 +44,7 @@ async def live_desk(servers):
     settings = IntakeSettings(database_url=url, nats_url=servers.nats_url, nats_namespace=servers.fresh_namespace())
     app = create_app(settings, FieldCipher(KeyRing.generate("k1")))
     app.state.desk.preview.transport = fakes.fake_classifier()
+    app.state.desk.admin.classifier.transport = fakes.fake_classifier()  # the type labels (types_cache)
     with fakes.LiveServer(app) as live:
         conn = await asyncpg.connect(url)
         try:

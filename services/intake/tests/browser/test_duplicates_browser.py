@@ -7,6 +7,7 @@ import uuid
 import asyncpg
 import httpx
 
+from sunmoon.testing.service import auth_headers
 from intake.web.desk_api import Peer
 
 from .conftest import sign_in
@@ -33,7 +34,7 @@ def _peers() -> dict[str, Peer]:
 async def test_a_duplicate_is_offered_and_linked_by_keyboard(browser, live_desk, artifacts):
     base, app, db_url = live_desk
     app.state.desk_peers = _peers()
-    async with httpx.AsyncClient(base_url=base, verify=False) as client:
+    async with httpx.AsyncClient(base_url=base, verify=False, headers=auth_headers()) as client:
         r = await client.post("/api/v1/complaints", json={
             "description": "사우동 사거리 맨홀 뚜껑이 열려 있어요", "channel": "phone",
             "location": {"address": "경기도 김포시 사우동 258", "lat": SAUDONG[0] + 0.00036, "lon": SAUDONG[1]}})

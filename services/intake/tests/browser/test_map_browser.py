@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import httpx
 
+from sunmoon.testing.service import auth_headers
 from intake.web.warnings import WeatherWarnings
 from sunmoon.testing.browser import LocalOnly, axe_summary, serious_axe_violations, sideways_scroll
 
@@ -31,7 +32,7 @@ def _weather_service(request: httpx.Request) -> httpx.Response:
 async def _file(base: str, db_url: str, n_dense: int = 30) -> str:
     """30 complaints around 사우동 (some urgent) and one in 하성면 with weather attached; its id."""
     rnd = random.Random(7)
-    async with httpx.AsyncClient(base_url=base) as client:
+    async with httpx.AsyncClient(base_url=base, headers=auth_headers()) as client:
         ids = []
         for i in range(n_dense):
             body = {"description": f"사우동 민원 {i}", "channel": "phone",

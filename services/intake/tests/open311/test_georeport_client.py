@@ -17,6 +17,7 @@ import requests
 import xmltodict
 from georeport import GeoReport
 
+from sunmoon.testing.service import auth_headers
 from sunmoon.events import COMPLAINT_CLASSIFIED, make_envelope
 from sunmoon.events.classifier import ComplaintClassified
 from sunmoon.messaging import Namespace, connect
@@ -115,7 +116,7 @@ async def test_georeport_lists_defines_files_and_follows_to_closed(open311, serv
     assert classified["expected_datetime"].endswith("+09:00")
     assert "불법 주정차" in classified["status_notes"]
 
-    async with httpx.AsyncClient(base_url=open311.base) as http:
+    async with httpx.AsyncClient(base_url=open311.base, headers=auth_headers()) as http:
         resolved = await http.post(f"/api/v1/complaints/{request_id}/resolve", json={"note": "견인 조치 완료"})
         assert resolved.status_code == 200, resolved.text
     closed = await _until(lambda: (lambda x: x if x["status"] == "closed" else None)(

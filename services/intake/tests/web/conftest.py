@@ -26,6 +26,7 @@ async def desk(servers, namespace):
                               nats_namespace=namespace, login_max_failures=3)
     app = create_app(settings, FieldCipher(KeyRing.generate("k1")))
     app.state.desk.preview.transport = fakes.fake_classifier()
+    app.state.desk.admin.classifier.transport = fakes.fake_classifier()  # the type labels (types_cache)
     async with app.router.lifespan_context(app):
         async with app.state.runtime.pool.acquire() as conn:
             for name, role in (("officer", "duty_officer"), ("chief", "supervisor")):

@@ -6,6 +6,7 @@ import uuid
 
 import httpx
 
+from sunmoon.testing.service import auth_headers
 from intake.bootstrap import create_app
 from intake.settings import IntakeSettings
 from intake.web import auth
@@ -73,9 +74,10 @@ async def test_preview_says_unknown_when_the_classifier_is_down(desk):
 
 async def test_board_map_and_detail_show_a_filed_complaint(desk):
     client, app = desk
-    await _signed_in(client)
-    cid = (await client.post("/api/v1/complaints", json=BODY)).json()["id"]
-    await client.post(f"/api/v1/complaints/{cid}/classification", json={"type": "streetlight", "urgency": "normal"})
+    headers = await _signed_in(client)  # the desk's script sends the session's CSRF token on /api/v1 too
+    cid = (await client.post("/api/v1/complaints", json=BODY, headers=headers)).json()["id"]
+    await client.post(f"/api/v1/complaints/{cid}/classification", json={"type": "streetlight", "urgency": "normal"},
+                      headers=headers)
     board = (await client.get("/desk/api/board")).json()
     item = next(i for i in board["items"] if i["id"] == cid)
     assert item["status"] == "classified" and item["status_label"] == "분류됨"
@@ -96,7 +98,7 @@ async def test_board_map_and_detail_show_a_filed_complaint(desk):
 async def test_reveal_needs_a_reason_and_is_logged(desk):
     client, app = desk
     headers = await _signed_in(client)
-    cid = (await client.post("/api/v1/complaints", json=BODY)).json()["id"]
+    cid = (await client.post("/api/v1/complaints", json=BODY, headers=headers)).json()["id"]
     url = f"/desk/api/complaints/{cid}/reveal"
     assert (await client.post(url, json={"reason": "회신"})).status_code == 403             # no CSRF token
     assert (await client.post(url, json={"reason": " "}, headers=headers)).status_code == 422
@@ -147,9 +149,10 @@ async def test_live_feed_sends_new_and_changed_complaints(servers, namespace):
 
             task = asyncio.create_task(listen())
             await asyncio.sleep(0.5)
-            cid = (await client.post("/api/v1/complaints", json=BODY)).json()["id"]
+            cid = (await client.post("/api/v1/complaints", json=BODY, headers=auth_headers())).json()["id"]
             await asyncio.sleep(1.5)
-            await client.post(f"/api/v1/complaints/{cid}/classification", json={"type": "streetlight"})
+            await client.post(f"/api/v1/complaints/{cid}/classification", json={"type": "streetlight"},
+                              headers=auth_headers())
             await asyncio.wait_for(task, 10)
             assert [i["status"] for i in seen if i["id"] == cid] == ["received", "classified"]
             client.cookies.clear()

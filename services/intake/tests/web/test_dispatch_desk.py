@@ -101,20 +101,21 @@ async def test_duplicates_link_hold_and_dispatch_from_the_desk(desk):
     headers = await _signed_in(client)
     body = {"description": "사우동 사거리 도로가 움푹 패였어요", "channel": "phone",
             "location": {"address": "경기도 김포시 사우동", "lat": 37.6202, "lon": 126.7151}}
-    primary = (await client.post("/api/v1/complaints", json=body)).json()["id"]
+    primary = (await client.post("/api/v1/complaints", json=body, headers=headers)).json()["id"]
     await app.state.runtime.pool.execute("UPDATE complaints SET type = 'road_damage', urgency = 'normal',"
                                          " status = 'classified' WHERE id = $1", uuid.UUID(primary))
     dups = (await client.get("/desk/api/duplicates", params={"lat": 37.6206, "lon": 126.7151,
                                                              "type": "road_damage"})).json()
     assert [d["id"] for d in dups["items"]] == [primary] and 40 < dups["items"][0]["distance_m"] < 50
 
-    second = (await client.post("/api/v1/complaints", json={**body, "duplicate_of": primary})).json()["id"]
+    second = (await client.post("/api/v1/complaints", json={**body, "duplicate_of": primary},
+                                headers=headers)).json()["id"]
     board = (await client.get("/desk/api/board")).json()["items"]
     assert {i["id"]: i["duplicate_of"] for i in board} == {primary: None, second: primary}
     html = (await client.get(f"/desk/complaints/{second}")).text
     assert "대표 민원" in html and 'id="dispatch-controls"' not in html  # a linked one has no controls
 
-    third = (await client.post("/api/v1/complaints", json=body)).json()["id"]
+    third = (await client.post("/api/v1/complaints", json=body, headers=headers)).json()["id"]
     url = f"/desk/api/complaints/{third}"
     assert (await client.post(f"{url}/hold", json={"reason": "확인 중"})).status_code == 403  # no CSRF token
     assert (await client.post(f"{url}/hold", json={"reason": "x"}, headers=headers)).status_code == 422

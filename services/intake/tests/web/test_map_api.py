@@ -11,6 +11,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from sunmoon.testing.service import auth_headers
 from intake import geocoding
 from intake.bootstrap import create_app
 from intake.settings import IntakeSettings
@@ -137,7 +138,7 @@ async def test_map_rows_carry_the_weather_and_need_sign_in(map_desk):
     client, app = map_desk
     body = {"description": "도로에 물이 넘쳐요", "channel": "phone",
             "location": {"address": "경기도 김포시 사우동 1", "lat": 37.6165, "lon": 126.7191}}
-    cid = (await client.post("/api/v1/complaints", json=body)).json()["id"]
+    cid = (await client.post("/api/v1/complaints", json=body, headers=auth_headers())).json()["id"]
     weather = {"known": True, "temperature_c": 21.5, "precipitation_mm": 32.0, "precipitation_type": 1,
                "wind_speed_ms": 4.2, "warnings": ["호우경보"], "hazards": ["rain"]}
     await app.state.runtime.pool.execute("UPDATE complaints SET weather = $1::jsonb, weather_raised = true"

@@ -9,9 +9,10 @@ from fastapi import FastAPI
 
 from sunmoon.crypto import FieldCipher, load_keyring
 from sunmoon.http import SecurityHeaders
+from sunmoon import apierrors
 from sunmoon.runtime import Runtime, health_routes, lifespan
 
-from . import ack, api, delivery, escalation
+from . import ack, api, delivery, escalation, policy
 from .providers import ProviderFactory, build_provider_factory
 from .sender import SmsSender
 from .settings import NotifierSettings
@@ -48,8 +49,10 @@ def create_app(settings: NotifierSettings, cipher: FieldCipher | None = None,
                   lifespan=lifespan(make_runtime))
     app.state.cipher = cipher
     app.state.settings = settings
+    policy.install(app)  # who may call what (policy.py), before any route is added
     api.install(app)
     ack.install(app)
     health_routes(app)
+    apierrors.install(app)  # 422 for an unreadable body; 422 documented as list or message
     app.add_middleware(SecurityHeaders)  # nosniff, frame, referrer, HSTS over HTTPS, CSP (sunmoon.http)
     return app

@@ -7,9 +7,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from sunmoon.http import SecurityHeaders
+from sunmoon import apierrors
 from sunmoon.runtime import Runtime, health_routes, lifespan
 
-from . import api, api_analytics, api_reports, dashboard
+from . import api, api_analytics, api_reports, dashboard, policy
 from .handlers import Folding
 from .reports.service import ReportService
 from .settings import ReportingSettings
@@ -40,11 +41,13 @@ def create_app(settings: ReportingSettings) -> FastAPI:
     app = FastAPI(title="Sun to Moon — reporting", version="1.1.0", description=DESCRIPTION,
                   lifespan=lifespan(make_runtime))
     app.state.settings = settings
+    policy.install(app)  # who may call what (policy.py), before any route is added
     app.state.reports = reports
     api.install(app)
     app.include_router(api_reports.router)
     app.include_router(api_analytics.router)
     dashboard.install(app)
     health_routes(app)
+    apierrors.install(app)  # 422 for an unreadable body; 422 documented as list or message
     app.add_middleware(SecurityHeaders)  # nosniff, frame, referrer, HSTS over HTTPS, CSP (sunmoon.http)
     return app

@@ -20,6 +20,7 @@ from sunmoon.events.intake import ComplaintReceived, ComplaintStatusChanged
 from sunmoon.events.notifier import NotificationAcknowledged, NotificationSent
 from sunmoon.events.weather import ObservationRecorded
 from sunmoon.messaging import Namespace, connect
+from sunmoon.testing.service import auth_headers
 
 T0 = datetime(2026, 1, 15, 2, 0, tzinfo=UTC)  # 11:00 KST
 RANGE = {"since": "2026-01-15T00:00:00Z", "until": "2026-01-16T00:00:00Z"}
@@ -87,7 +88,7 @@ async def running_reporting(servers, namespace):
     nc, js = await connect(servers.nats_url, name="test")
     try:
         async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=auth_headers()) as client:
                 yield Harness(app, client, js, Namespace(namespace))
     finally:
         await nc.close()

@@ -16,9 +16,10 @@ from fastapi import FastAPI
 
 from sunmoon.logging import get_logger
 from sunmoon.http import SecurityHeaders
+from sunmoon import apierrors
 from sunmoon.runtime import Runtime, health_routes, lifespan
 
-from . import api, api_weather
+from . import api, api_weather, policy
 from .fakekma import create_fake_app
 from .grid_table import default_table
 from .kma import KmaClient
@@ -110,6 +111,7 @@ def create_app(
     app = FastAPI(title="Sun to Moon — weather" + (" (SIMULATED)" if settings.simulated else ""),
                   version="1.1.0", description=description, lifespan=_lifespan)
     app.state.settings = settings
+    policy.install(app)  # who may call what (policy.py), before any route is added
     app.state.cells = cells
     app.state.warning_area = where
     app.state.fake_kma = fake_app.state.fake if fake_app is not None else None
@@ -117,5 +119,6 @@ def create_app(
     api.install(app)
     api_weather.install(app)
     health_routes(app)
+    apierrors.install(app)  # 422 for an unreadable body; 422 documented as list or message
     app.add_middleware(SecurityHeaders)  # nosniff, frame, referrer, HSTS over HTTPS, CSP (sunmoon.http)
     return app

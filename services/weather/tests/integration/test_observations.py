@@ -18,6 +18,7 @@ from sunmoon.messaging import Namespace, connect
 from weather import domain
 from weather.bootstrap import create_app
 from weather.settings import WeatherSettings
+from sunmoon.testing.service import auth_headers
 
 OBS = {"nx": 55, "ny": 128, "observed_at": "2026-01-15T03:00:00+09:00", "temperature_c": -3.5,
        "precipitation_mm": 0, "precipitation_type": 0}
@@ -30,7 +31,7 @@ async def running_weather(servers, namespace):
                                nats_namespace=namespace, poll=False)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=auth_headers()) as client:
             yield app, client, settings
 
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from sunmoon.messaging import Namespace, connect
-from sunmoon.testing.service import eventually, stream_events
+from sunmoon.testing.service import auth_headers, eventually, stream_events
 from weather import domain
 from weather.bootstrap import create_app
 from weather.fakekma import FakeKma
@@ -81,7 +81,7 @@ async def weather(servers, namespace, clock: Clock | None, **overrides):
     nc, js = await connect(servers.nats_url, name="test")
     try:
         async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=auth_headers()) as client:
                 yield Weather(app, client, settings, js, Namespace(namespace))
     finally:
         await nc.close()

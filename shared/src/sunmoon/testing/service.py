@@ -71,3 +71,23 @@ class ServiceUnderTest:
     @staticmethod
     async def eventually(check, *, timeout: float = 15.0, what: str = "condition") -> Any:
         return await eventually(check, timeout=timeout, what=what)
+
+
+# Bearer tokens the test suite's services accept (sunmoon.auth), one per role; the plugin
+# (sunmoon.testing.fixtures) puts TEST_API_TOKENS in SUNMOON_API_TOKENS for every service the tests start.
+TEST_TOKENS: dict[str, str] = {role: f"test-{role.replace('_', '-')}-token"
+                               for role in ("admin", "supervisor", "duty_officer", "service", "analytics")}
+
+
+def _test_api_tokens() -> str:
+    from ..auth import digest
+
+    return ",".join(f"test-{role}:{role}:{digest(token)}" for role, token in TEST_TOKENS.items())
+
+
+TEST_API_TOKENS = _test_api_tokens()
+
+
+def auth_headers(role: str = "admin") -> dict[str, str]:
+    """The Authorization header of the test token with this role (admin by default)."""
+    return {"Authorization": f"Bearer {TEST_TOKENS[role]}"}

@@ -41,7 +41,7 @@ def _wants_json(request: Request) -> bool:
 
 
 def install(app: FastAPI) -> None:
-    from . import access_review, admin, admin_roster, admin_users, feed, map_api, pages  # noqa: F401 - admin_*: routes on admin.router
+    from . import access_review, admin, analytics, admin_roster, admin_users, feed, map_api, pages  # noqa: F401 - admin_*: routes on admin.router
 
     settings = app.state.settings
     service_headers = bearer(settings.service_token.get_secret_value())  # the desk's own token for other services
@@ -57,6 +57,7 @@ def install(app: FastAPI) -> None:
                           geocoder=geocoding.from_settings(settings))
     app.include_router(pages.router)
     app.include_router(access_review.router)  # /desk/access-log/review (supervisor, admin)
+    app.include_router(analytics.router)  # /desk/analytics: reporting's dashboard through the desk
     app.include_router(admin.router)
     app.include_router(map_api.router)
     app.include_router(feed.router)

@@ -56,10 +56,11 @@ class OwnerClient:
     timeout: float = DEADLINE_SECONDS
     transport: httpx.AsyncBaseTransport | None = None  # tests may put an in-process app here
     verify: Any = True  # https://: the system's CAs plus SUNMOON_TLS_CA_FILE (sunmoon.tls.httpx_verify)
+    headers: dict[str, str] | None = None  # the desk's service token (sunmoon.auth.bearer)
 
     async def _send(self, method: str, path: str, body: Any) -> httpx.Response:
         async with httpx.AsyncClient(base_url=self.base_url.rstrip("/"), timeout=self.timeout,
-                                     transport=self.transport, verify=self.verify) as client:
+                                     transport=self.transport, verify=self.verify, headers=self.headers) as client:
             return await client.request(method, path, json=body)
 
     async def call(self, method: str, path: str, body: Any = None) -> Any:
@@ -96,9 +97,12 @@ class AdminGateway:
     def from_settings(cls, settings: Any) -> AdminGateway:
         from sunmoon.tls import httpx_verify
 
+        from sunmoon.auth import bearer
+
         verify = httpx_verify(getattr(settings, "tls_ca_file", None))
-        return cls(OwnerClient("classifier", settings.classifier_url, verify=verify),
-                   OwnerClient("notifier", settings.notifier_url, verify=verify))
+        headers = bearer(settings.service_token.get_secret_value())
+        return cls(OwnerClient("classifier", settings.classifier_url, verify=verify, headers=headers),
+                   OwnerClient("notifier", settings.notifier_url, verify=verify, headers=headers))
 
 
 async def record(pool: Any, user: DeskUser, service: str, action: str, target: str, status: int,

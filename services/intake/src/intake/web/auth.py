@@ -118,6 +118,18 @@ async def throttled(pool: Any, name: str, client_ip: str | None, *, max_failures
     return row["by_name"] >= max_failures or row["by_ip"] >= 4 * max_failures
 
 
+async def locked(pool: Any, name: str, *, lock_failures: int) -> bool:
+    """Locked: ``lock_failures`` failed sign-ins for this name since its last success and its last password
+    change. No time heals it: an administrator unlocks the account by setting a new password."""
+    if lock_failures <= 0:
+        return False
+    failures = await pool.fetchval(
+        "SELECT count(*) FROM desk_login_attempts WHERE name = $1 AND NOT succeeded AND at > greatest("
+        " (SELECT max(at) FROM desk_login_attempts WHERE name = $1 AND succeeded),"
+        " (SELECT password_changed_at FROM desk_users WHERE name = $1), '-infinity'::timestamptz)", name)
+    return failures >= lock_failures
+
+
 async def authenticate(pool: Any, name: str, password: str, client_ip: str | None) -> tuple[int, str] | None:
     """(user id, role) when the name and password match an enabled user; the attempt is recorded either way."""
     row = await pool.fetchrow("SELECT id, role, password_hash, disabled FROM desk_users WHERE name = $1", name)

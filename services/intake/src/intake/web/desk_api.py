@@ -17,6 +17,7 @@ import httpx
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 
 from sunmoon.events.classifier import COMPLAINT_TYPES
+from sunmoon.auth import bearer
 from sunmoon.logging import get_logger
 
 from .. import dispatch, dispatch_handlers, handlers
@@ -35,13 +36,15 @@ Lon = Annotated[float, Query(ge=124.0, le=132.0)]
 class Peer:
     """GET JSON from another service's HTTP API with a deadline for the whole exchange; None when it fails."""
 
-    def __init__(self, name: str, base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, name: str, base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None,
+                 headers: dict[str, str] | None = None):
         self.name, self.base_url, self.timeout, self.transport = name, base_url.rstrip("/"), timeout, transport
+        self.headers = headers or {}  # the desk's service token (sunmoon.auth.bearer)
 
     async def get(self, path: str, params: dict[str, Any]) -> tuple[int, Any] | None:
         async def call() -> httpx.Response:
             async with httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout,
-                                         transport=self.transport) as client:
+                                         transport=self.transport, headers=self.headers) as client:
                 return await client.get(path, params={k: v for k, v in params.items() if v is not None})
         try:
             r = await asyncio.wait_for(call(), self.timeout)
@@ -56,9 +59,10 @@ def peers(app: Any) -> dict[str, Peer]:
     found = getattr(app.state, "desk_peers", None)
     if found is None:
         s = app.state.settings
+        headers = bearer(s.service_token.get_secret_value())
         found = app.state.desk_peers = {
-            "notifier": Peer("notifier", s.notifier_url, s.classifier_timeout_seconds),
-            "weather": Peer("weather", s.weather_url, s.weather_timeout_seconds),
+            "notifier": Peer("notifier", s.notifier_url, s.classifier_timeout_seconds, headers=headers),
+            "weather": Peer("weather", s.weather_url, s.weather_timeout_seconds, headers=headers),
         }
     return found
 

@@ -26,15 +26,16 @@ log = get_logger(__name__)
 
 class ClassifierPreview:
     def __init__(self, base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None,
-                 ca_file: str | None = None) -> None:
+                 ca_file: str | None = None, headers: dict[str, str] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        self.headers = headers or {}  # the desk's service token (sunmoon.auth.bearer)
         self.timeout = timeout
         self.transport = transport  # tests put a fake classifier here
         self.verify = httpx_verify(ca_file)  # https://: the system's CAs plus SUNMOON_TLS_CA_FILE
 
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, transport=self.transport,
-                                 verify=self.verify)
+                                 verify=self.verify, headers=self.headers)
 
     async def _post(self, text: str) -> httpx.Response:
         async with self._client() as client:

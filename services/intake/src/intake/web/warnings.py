@@ -24,8 +24,9 @@ CACHE_SECONDS = 30.0
 
 class WeatherWarnings:
     def __init__(self, base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None,
-                 ca_file: str | None = None) -> None:
+                 ca_file: str | None = None, headers: dict[str, str] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        self.headers = headers or {}  # the desk's service token (sunmoon.auth.bearer)
         self.verify = httpx_verify(ca_file)  # https://: the system's CAs plus SUNMOON_TLS_CA_FILE
         self.timeout = timeout
         self.transport = transport  # tests put a fake weather service here
@@ -33,7 +34,7 @@ class WeatherWarnings:
 
     async def _fetch(self) -> httpx.Response:
         async with httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout, transport=self.transport,
-                                     verify=self.verify) as c:
+                                     verify=self.verify, headers=self.headers) as c:
             return await c.get("/api/v1/warnings")
 
     async def in_force(self) -> dict[str, Any]:

@@ -130,7 +130,7 @@ class MemorySampler:
 
 async def system_run(fleet: Fleet, *, rate: float, seconds: float, concurrency: int, seed: int):
     load = await drive(fleet.url("intake"), rate=rate, duration=seconds, concurrency=concurrency,
-                       complaints=Complaints(seed), progress=lambda m: say(m))
+                       complaints=Complaints(seed), progress=lambda m: say(m), headers=fleet.headers)
     audit = await drained(fleet.databases, load.accepted, timeout=300, progress=say)
     return load, audit
 

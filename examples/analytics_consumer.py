@@ -104,7 +104,7 @@ async def run(args: argparse.Namespace) -> int:
         while not stop.is_set():
             try:
                 msgs = await sub.fetch(256, timeout=1.0)
-            except NatsTimeout:
+            except (NatsTimeout, asyncio.TimeoutError):  # nats-py raises either when nothing came in time
                 msgs = []
             for msg in msgs:
                 try:

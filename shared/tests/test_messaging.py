@@ -267,3 +267,72 @@ def test_reconcile_help_and_bad_time():
     bad = subprocess.run([sys.executable, "-m", "classifier", "reconcile", "--since", "yesterday"],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "ISO 8601" in bad.stderr
+
+
+# -- batches: one transaction per fetched batch, one at a time when anything in it fails ------------------
+
+
+async def test_one_failing_event_in_a_batch_does_not_hold_back_or_repeat_the_others(servers, namespace):
+    dsn, pool, nc, js, ns = await _setup(servers, namespace)
+    events = [_event() for _ in range(6)]
+    ids = [uuid.UUID(str(e.payload["complaint_id"])) for e in events]
+    bad = ids[2]
+    calls: list[uuid.UUID] = []
+
+    async def handler(conn, envelope, payload):
+        calls.append(payload.complaint_id)
+        await conn.execute("INSERT INTO effects VALUES ($1, 'done')", payload.complaint_id)
+        if payload.complaint_id == bad:
+            raise ConnectionError("downstream unavailable")
+
+    for e in events:  # all in the stream before the consumer starts: fetched as one batch
+        await js.publish(ns.subject(e.subject), e.to_bytes(), headers={"Nats-Msg-Id": str(e.event_id)})
+    stop = asyncio.Event()
+    stats = ConsumerStats()
+    sub = Subscription(events[0].subject, "test-batch", handler, ack_wait=5, max_deliver=2, backoff=(0.1,))
+    task = asyncio.create_task(run_consumer(js, pool, ns, sub, stop, stats))
+    try:
+        for _ in range(100):
+            if stats.processed == 5 and stats.dead_lettered == 1:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await task
+    try:
+        assert stats.processed == 5 and stats.dead_lettered == 1 and stats.duplicates == 0
+        rows = await pool.fetch("SELECT complaint_id, count(*) AS n FROM effects GROUP BY complaint_id")
+        kept = {r["complaint_id"]: r["n"] for r in rows}
+        assert kept == {cid: 1 for cid in ids if cid != bad}
+        assert await pool.fetchval("SELECT count(*) FROM inbox") == 5
+        assert calls.count(bad) >= 2  # tried in the batch, then alone until max_deliver
+    finally:
+        await nc.close()
+        await pool.close()
+
+
+async def test_relay_marks_only_the_rows_before_a_failed_publish(servers, namespace):
+    dsn, pool, nc, js, ns = await _setup(servers, namespace)
+    try:
+        first, last = [_event() for _ in range(3)], [_event() for _ in range(2)]
+        async with pool.acquire() as conn, conn.transaction():
+            for e in first:
+                await add_to_outbox(conn, e)
+            # a subject no stream takes: JetStream answers "no responders", the publish fails
+            await conn.execute("INSERT INTO outbox (event_id, subject, body) VALUES ($1, $2, $3)",
+                               uuid.uuid4(), "nostream.thing.happened.v1", b"{}")
+            for e in last:
+                await add_to_outbox(conn, e)
+        relay = OutboxRelay(pool, js, ns, dsn=dsn)
+        assert await relay.publish_pending() == 3
+        rows = await pool.fetch("SELECT subject, published_at, attempts, last_error FROM outbox ORDER BY id")
+        assert [r["published_at"] is not None for r in rows] == [True, True, True, False, False, False]
+        assert rows[3]["attempts"] == 1 and rows[3]["last_error"]
+        assert [r["attempts"] for r in rows[4:]] == [0, 0]  # waiting behind the failed row, in order
+        assert await relay.publish_pending() == 0  # still stuck on it: nothing after it is marked
+        await pool.execute("DELETE FROM outbox WHERE subject LIKE 'nostream.%'")
+        assert await relay.publish_pending() == 2
+        assert await _stream_count(js, ns) == 5  # each event once (copies dropped by Nats-Msg-Id)
+    finally:
+        await nc.close()
+        await pool.close()

@@ -55,7 +55,10 @@ class Runtime:
     async def start(self) -> None:
         s = self.settings
         await migrate(s.database_url, self.migrations_dir, label=s.service_name)
-        self.pool = await create_pool(s.database_url)
+        # every consumer, the relay and each background job may hold a connection at once; a few more for HTTP
+        # requests, so a burst of requests does not make the consumers queue for a connection (or the reverse)
+        self.pool = await create_pool(s.database_url, max_size=max(10, len(self.subscriptions)
+                                                                 + len(self.background) + 6))
         self.nc, self.js = await connect(s.nats_url, name=s.service_name, ca_file=s.tls_ca_file,
                                          user=s.nats_user, password=s.nats_password)
         # with credentials a service may create only its own stream (sunmoon.access)

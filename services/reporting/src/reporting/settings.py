@@ -34,8 +34,10 @@ class ReportingSettings(ServiceSettings):
     pdf_compact_from: int = Field(300, ge=0, description="Longer lists are set one line a complaint in a "
                                                          "fixed-pitch font (fast) instead of a seven-column table")
     warm_up_after_seconds: float | None = Field(
-        10.0, ge=0, description="Load the report libraries and fonts this long after start, so the first report "
-                                "is as fast as the next (about 3 s of CPU once); empty: on first use")
+        None, ge=0, description="Load the report libraries and fonts this long after start, so the first report "
+                                "is as fast as the next (about 3 s of CPU once, and about 140 MiB resident for "
+                                "good); empty (the default): on first use, so the service stays small until a "
+                                "report is made")
 
     # -- the read model and the analytics feed ------------------------------------------------------
     fold_summary: bool = Field(True, description="Keep a 40-character summary of each description "

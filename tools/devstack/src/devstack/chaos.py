@@ -52,7 +52,7 @@ async def run(fleet: Fleet, *, duration: float, rate: float, kills: int, seed: i
     window_start = datetime.now(UTC) - timedelta(seconds=5)
     t0 = time.monotonic()
     load = asyncio.create_task(drive(fleet.url("intake"), rate=rate, duration=duration, concurrency=16,
-                                     complaints=Complaints(seed)))
+                                     complaints=Complaints(seed), headers=fleet.headers))
     # the moments of harm, spread over the middle 80% of the run
     moments = sorted(rng.uniform(0.1, 0.9) * duration for _ in range(kills))
     nats_at, pg_at = duration * 0.35, duration * 0.65

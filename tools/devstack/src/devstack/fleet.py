@@ -17,6 +17,7 @@ from pathlib import Path
 
 import asyncpg
 
+from sunmoon.auth import bearer, issue
 from sunmoon.crypto import KeyRing
 from sunmoon.localservers import NatsServer, PostgresServer, free_port
 from sunmoon.settings import database_url_for
@@ -38,6 +39,7 @@ class Fleet:
     nats: NatsServer | None = None
     pg: PostgresServer | None = None
     kills: int = 0
+    api_token: str = ""  # a bearer token with the "service" role, accepted by every service of the fleet
     _pg_home: Path | None = None
 
     # -- start and stop -----------------------------------------------------------------------------------
@@ -54,8 +56,9 @@ class Fleet:
             progress(f"own servers: PostgreSQL {self.pg.port}, NATS {self.nats.port} (sync_interval: always)")
         token = secrets.token_hex(3)
         self.namespace = "" if self.own_servers else f"fleet{token}"
+        self.api_token, token_line = issue("load", "service")
         common = {**KeyRing.generate().to_env(), "SUNMOON_HOME": str(self.home / "home"),
-                  "NOTIFIER_SENDER_POLL_INTERVAL": "0.5", "LOG_LEVEL": "WARNING"}
+                  "SUNMOON_API_TOKENS": token_line, "NOTIFIER_SENDER_POLL_INTERVAL": "0.5", "LOG_LEVEL": "WARNING"}
         envs: dict[str, dict[str, str]] = {}
         for name in SERVICES:
             db = f"sunmoon_{name}" if self.own_servers else f"fleet{token}_{name}"
@@ -115,6 +118,11 @@ class Fleet:
 
     def url(self, name: str) -> str:
         return self.first(name).url
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """What a client of the fleet's APIs sends: the fleet's bearer token."""
+        return bearer(self.api_token)
 
     def of(self, name: str) -> list[ServiceProcess]:
         return [p for p in self.processes if p.name == name]

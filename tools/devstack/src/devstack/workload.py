@@ -67,14 +67,17 @@ class DriveResult:
 
 
 async def drive(base_url: str, *, rate: float, duration: float, concurrency: int = 32,
-                complaints: Complaints | None = None, progress=None, verify: Any = True) -> DriveResult:
+                complaints: Complaints | None = None, progress=None, verify: Any = True,
+                headers: dict[str, str] | None = None) -> DriveResult:
     """File complaints for ``duration`` seconds: ``rate`` per second on a fixed schedule (open loop: a slow
-    system does not slow the arrivals), or as fast as ``concurrency`` workers can when ``rate`` is 0."""
+    system does not slow the arrivals), or as fast as ``concurrency`` workers can when ``rate`` is 0.
+    ``headers`` go with every request (the fleet's bearer token: ``Fleet.headers``)."""
     complaints = complaints or Complaints()
     result = DriveResult()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     sem = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(base_url=base_url, timeout=10, limits=limits, verify=verify) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=10, limits=limits, verify=verify,
+                                 headers=headers) as client:
 
         async def one() -> None:
             body = complaints.next()

@@ -5,13 +5,16 @@ from __future__ import annotations
 import io
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas (with numpy, ~60 MiB resident) is imported where a table is made, not at start
+    import pandas as pd
 
 
 def _local_times(df: pd.DataFrame, tz: ZoneInfo, *, naive: bool) -> pd.DataFrame:
+    import pandas as pd
+
     df = df.copy()
     for col in df.columns:
         if isinstance(df[col].dtype, pd.DatetimeTZDtype):
@@ -30,6 +33,8 @@ def _flat(value: Any) -> Any:
 
 def to_json(meta: dict[str, Any], df: pd.DataFrame, tz: ZoneInfo) -> bytes:
     """``meta`` with ``columns`` and ``rows`` (records) added; times ISO 8601 in the city's time zone."""
+    import pandas as pd
+
     local = _local_times(df, tz, naive=False)
     for col in local.columns:
         if isinstance(local[col].dtype, pd.DatetimeTZDtype):
@@ -56,6 +61,7 @@ def to_csv(df: pd.DataFrame, tz: ZoneInfo) -> bytes:
 
 
 def to_xlsx(df: pd.DataFrame, tz: ZoneInfo, *, sheet: str, title: str) -> bytes:
+    import pandas as pd
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 

@@ -6,12 +6,13 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
+from . import queries
 
-from . import compute, queries
+if TYPE_CHECKING:  # pandas (with numpy, ~60 MiB resident) is imported where a table is made, not at start
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -25,23 +26,33 @@ class Analytic:
 
 
 async def _patterns(db: Any, since: datetime, until: datetime, tz: ZoneInfo, **_: Any):
+    from . import compute
+
     return compute.patterns(await queries.patterns(db, since, until, tz))
 
 
 async def _response(db: Any, since: datetime, until: datetime, tz: ZoneInfo, **_: Any):
+    from . import compute
+
     return compute.response_times(await queries.response_times(db, since, until))
 
 
 async def _weather(db: Any, since: datetime, until: datetime, tz: ZoneInfo, **_: Any):
+    from . import compute
+
     return compute.weather(await queries.weather(db, since, until))
 
 
 async def _trends(db: Any, since: datetime, until: datetime, tz: ZoneInfo, **_: Any):
+    from . import compute
+
     return compute.trends(await queries.monthly(db, since, until, tz))
 
 
 async def _places(db: Any, since: datetime, until: datetime, tz: ZoneInfo, *, radius_m: float = 50.0,
                   min_count: int = 3, **_: Any):
+    from . import compute
+
     rows = await queries.places(db, since, until)
     return await asyncio.to_thread(compute.repeat_places, rows, radius_m=radius_m, min_count=min_count)
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import io
 import threading
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..fonts import REGULAR
+
+if TYPE_CHECKING:  # pandas (with numpy, ~60 MiB resident) is imported where a table is made, not at start
+    import pandas as pd
 
 PALETTE = ["#2f5597", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a5a5a5"]
 _lock = threading.Lock()  # matplotlib's rc settings are global: one chart at a time
@@ -20,6 +22,7 @@ _lock = threading.Lock()  # matplotlib's rc settings are global: one chart at a 
 
 def hourly_png(table: pd.DataFrame, *, dpi: int = 200) -> bytes:
     """A stacked bar chart of ``table`` (rows: hours, columns: type labels) as a PNG image."""
+    import pandas as pd
     from matplotlib import font_manager, rc_context
     from matplotlib.figure import Figure
 

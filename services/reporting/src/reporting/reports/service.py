@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
@@ -24,8 +24,11 @@ from sunmoon.logging import get_logger
 
 from ..settings import ReportingSettings
 from ..shifts import Calendar, Shift
-from . import archive, model, queries
+from . import archive, queries
 from .archive import NewReport, ReportFile
+
+if TYPE_CHECKING:  # the model imports pandas (~60 MiB): only when a report is made
+    from . import model
 
 log = get_logger(__name__)
 _SCHEDULE_LOCK = 0x52505254  # "RPRT"
@@ -47,7 +50,9 @@ class ReportService:
         return ("month" if self.calendar.is_month(since, until) else "range"), None
 
     def filename(self, kind: str, since: datetime, until: datetime, shift: Shift | None, ext: str) -> str:
-        title = model.TITLES[kind].replace(" ", "_")
+        from .model import TITLES
+
+        title = TITLES[kind].replace(" ", "_")
         a, b = since.astimezone(self.tz), until.astimezone(self.tz)
         if shift is not None:
             stamp = shift.duty_date.isoformat()
@@ -96,6 +101,7 @@ class ReportService:
         return await archive.get_report(pool, report_id)
 
     def _lay_out(self, formats: Sequence[str], **kw: Any) -> tuple[model.ReportData, list[ReportFile]]:
+        from . import model
         from .pdf import render_pdf
         from .xlsx import render_xlsx
 
@@ -114,6 +120,7 @@ class ReportService:
         import scipy.spatial  # noqa: F401 - the repeat-places analytic
 
         from ..fonts import BOLD, MONO
+        from . import model
         from .pdf import render_pdf
         from .pdf_list import _advances
         from .xlsx import render_xlsx

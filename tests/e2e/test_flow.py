@@ -157,6 +157,7 @@ async def test_personal_data_is_in_no_table_stream_or_log(stack: Stack):
             haystacks[f"stream:{stream}"] = "\n".join(b.decode(errors="replace") + dump_json(h) for _, b, h in msgs)
     finally:
         await nc.close()
+    haystacks.update(await _reports_and_dashboard(stack))
     haystacks["logs"] = stack.log_text()
 
     assert "010-****-4938" in haystacks["db:notifier"]  # the masked number is what the worker gets
@@ -165,6 +166,33 @@ async def test_personal_data_is_in_no_table_stream_or_log(stack: Stack):
         assert NAME not in text, f"complainant name in clear in {where}"
         for form in PHONE_FORMS:
             assert form not in text, f"phone number ({form}) in clear in {where}"
+
+
+async def _reports_and_dashboard(stack: Stack) -> dict[str, str]:
+    """The duty report (Excel and PDF) a supervisor makes for the hour, the analytics dashboard and a CSV
+    export, as text: none of them is a place for a caller's name or number (no role may see them there)."""
+    import io
+
+    import openpyxl
+    from pypdf import PdfReader
+
+    now = time.time()
+    since = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(now - 3600))
+    until = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(now + 60))
+    r = await stack.post("reporting", "/api/v1/reports", json={"since": since, "until": until}, timeout=120)
+    assert r.status_code == 201, r.text
+    assert r.json()["complaints"] >= 1
+    files = {f["format"]: f["url"] for f in r.json()["files"]}
+    xlsx = (await stack.get("reporting", files["xlsx"])).content
+    book = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True)
+    cells = [str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c]
+    pdf = PdfReader(io.BytesIO((await stack.get("reporting", files["pdf"])).content))
+    out = {"report:xlsx": "\n".join(cells), "report:pdf": "\n".join(p.extract_text() for p in pdf.pages)}
+    assert "민원" in out["report:pdf"] and len(cells) > 10  # the reports were read, not empty
+    out["dashboard"] = (await stack.get("reporting", "/dashboard")).text
+    csv = await stack.get("reporting", "/api/v1/analytics/repeat-places", params={"format": "csv"})
+    out["analytics:csv"] = csv.text
+    return out
 
 
 async def _dump_database(stack: Stack, name: str) -> str:

@@ -129,3 +129,45 @@ async def _status(get, wanted):
 async def _with(get, pred):
     c = await get()
     return c if pred(c) else None
+
+
+async def test_board_labels_follow_the_field_delivered_on_site_done(intake):
+    """Between dispatch and done the board says how far the field got: the gateway's delivery report, then
+    the worker's answers, which only move forward (a late 확인 after 도착 changes nothing)."""
+    from sunmoon.events import NOTIFICATION_DELIVERED
+    from sunmoon.events.notifier import NotificationDelivered
+
+    from intake import repository
+    from intake.web.views import stage_label
+
+    client, js, ns = intake
+    cid = uuid.UUID((await client.post("/api/v1/complaints", json=BODY)).json()["id"])
+    pool = client._transport.app.state.runtime.pool
+    note = uuid.uuid4()
+
+    async def publish(spec, payload):
+        env = make_envelope(spec, payload, correlation_id=cid)
+        await js.publish(ns.subject(env.subject), env.to_bytes(), headers={"Nats-Msg-Id": str(env.event_id)})
+
+    async def label_is(expected):
+        async def check():
+            row = await repository.get(pool, cid)
+            return stage_label(row) == expected
+        await _until(check)
+
+    await publish(NOTIFICATION_SENT, NotificationSent(
+        notification_id=note, complaint_id=cid, worker_id="w-road-1", team="도로 당직", provider="sens",
+        message_kind="SMS", sent_at="2026-10-07T14:00:00Z"))
+    await label_is("출동 요청")
+    await publish(NOTIFICATION_DELIVERED, NotificationDelivered(
+        notification_id=note, complaint_id=cid, worker_id="w-road-1", provider="sens",
+        delivered_at="2026-10-07T14:00:05Z"))
+    await label_is("문자 전달됨")
+    for response, expected in (("accepted", "현장 확인"), ("on_site", "현장 도착"), ("accepted", "현장 도착"),
+                               ("done", "현장 조치 완료")):
+        await publish(WORKER_RESPONDED, WorkerResponded(
+            notification_id=note, complaint_id=cid, worker_id="w-road-1", response=response,
+            responded_at="2026-10-07T14:10:00Z"))
+        await label_is(expected)
+    await client.post(f"/api/v1/complaints/{cid}/resolve", json={"note": "보수 완료"})
+    await label_is("처리 완료")

@@ -61,7 +61,8 @@ def dispatch_event(complaint_id: uuid.UUID | None = None, **fields: Any) -> Enve
 @pytest.fixture
 async def service(servers, namespace):
     settings = NotifierSettings(database_url=await servers.fresh_database("notifier"), nats_url=servers.nats_url,
-                                nats_namespace=namespace, public_url=PUBLIC_URL)
+                                nats_namespace=namespace, public_url=PUBLIC_URL,
+                                linked_follow_up=True)  # test_linked_follow_up.py; off by default
     cipher = FieldCipher(KeyRing.generate())
     app = create_app(settings, cipher=cipher)
     nc, js = await connect(servers.nats_url, name="notifier-test")

@@ -23,7 +23,7 @@ from sunmoon.events.notifier import (
 from sunmoon.logging import get_logger
 from sunmoon.messaging import add_to_outbox
 
-from . import dispatch, domain, repository
+from . import dispatch, domain, field_progress, repository
 
 log = get_logger(__name__)
 TABLE = "complaints"
@@ -197,6 +197,7 @@ async def on_worker_responded(conn: asyncpg.Connection, envelope: Envelope, even
         event.responded_at, envelope.event_id)
     await _advance(conn, row, "acknowledged", event.responded_at,
                    f"{RESPONSE_LABELS[event.response]} by {event.worker_id}")
+    await field_progress.record_response(conn, row, event.response, event.responded_at)
 
 
 async def on_escalation_raised(conn: asyncpg.Connection, envelope: Envelope, event: EscalationRaised) -> None:

@@ -14,7 +14,7 @@ _COLUMNS = (
     "model_version, classified_at, dispatched_at, acknowledged_at, resolved_at, resolution_note, "
     "suggested_type, suggested_urgency, needs_review, candidates, corrected_at, weather, weather_raised, "
     "duplicate_of, linked_at, held_at, hold_reason, dispatch_requested_at, dispatch_attempt, dispatch_event_id, "
-    "dispatch_worker_id"
+    "dispatch_worker_id, sms_delivered_at, field_response, field_response_at"
 )
 
 

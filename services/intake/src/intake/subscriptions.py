@@ -2,12 +2,13 @@
 
 from sunmoon.crypto import FieldCipher
 from sunmoon.events import (
-    COMPLAINT_CLASSIFIED, ESCALATION_RAISED, NOTIFICATION_ACKNOWLEDGED, NOTIFICATION_FAILED, NOTIFICATION_SENT,
+    COMPLAINT_CLASSIFIED, ESCALATION_RAISED, NOTIFICATION_ACKNOWLEDGED, NOTIFICATION_DELIVERED, NOTIFICATION_FAILED,
+    NOTIFICATION_SENT,
     WORKER_RESPONDED,
 )
 from sunmoon.messaging import Subscription
 
-from . import handlers
+from . import field_progress, handlers
 
 
 def subscriptions(cipher: FieldCipher, *, auto_dispatch: bool) -> list[Subscription]:
@@ -20,4 +21,6 @@ def subscriptions(cipher: FieldCipher, *, auto_dispatch: bool) -> list[Subscript
         Subscription(WORKER_RESPONDED.subject, "intake-notification-responded", handlers.on_worker_responded),
         Subscription(ESCALATION_RAISED.subject, "intake-escalation-raised", handlers.on_escalation_raised),
         Subscription(NOTIFICATION_FAILED.subject, "intake-notification-failed", handlers.on_notification_failed),
+        Subscription(NOTIFICATION_DELIVERED.subject, "intake-notification-delivered",
+                     field_progress.on_notification_delivered),
     ]

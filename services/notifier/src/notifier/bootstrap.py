@@ -42,7 +42,7 @@ def create_app(settings: NotifierSettings, cipher: FieldCipher | None = None,
         await sender.run(stop)
 
     def make_runtime(_app: FastAPI) -> Runtime:
-        return Runtime(settings, migrations_dir=MIGRATIONS, subscriptions=subscriptions(settings.public_url),
+        return Runtime(settings, migrations_dir=MIGRATIONS, subscriptions=subscriptions(settings.public_url, settings.linked_follow_up),
                        background=[sms_sender, escalation.job(settings), delivery.job(settings, cipher)])
 
     app = FastAPI(title="Sun to Moon — notifier", version="1.0.0", description=DESCRIPTION,

@@ -69,7 +69,7 @@ async def job_holder(conn: asyncpg.Connection, primary_id: uuid.UUID) -> asyncpg
         " ORDER BY (acknowledged_at IS NOT NULL) DESC, created_at DESC LIMIT 1", primary_id)
 
 
-def make_linked_handler(public_url: str):
+def make_linked_handler(public_url: str, *, follow_up: bool = False):
     async def on_complaint_linked(conn: asyncpg.Connection, envelope: Envelope, event: ComplaintLinked) -> None:
         """Remember the link (no dispatch for the duplicate texts anyone); tell the job's worker once."""
         await lock_primary(conn, event.primary_id)
@@ -79,6 +79,9 @@ def make_linked_handler(public_url: str):
         if await conn.fetchval("SELECT announced_at FROM linked_complaints WHERE complaint_id = $1",
                                event.complaint_id) is not None:
             log.info("complaint linked; the worker heard of it already", **ctx)
+            return
+        if not follow_up:
+            log.info("complaint linked; no separate text (NOTIFIER_LINKED_FOLLOW_UP is off)", **ctx)
             return
         holder = await job_holder(conn, event.primary_id)
         if holder is None or await _resolved(conn, event.primary_id):

@@ -17,6 +17,9 @@ class NotifierSettings(ServiceSettings):
     http_port: int = 8002
     # Base of the acknowledgement links put in every SMS: {public_url}/ack/{token}.
     public_url: str = "http://127.0.0.1:8002"
+    # A complaint linked to one already texted: also send the worker a short notice ("동일 위치 민원 1건 추가").
+    # Off by default: the job is the same, and the worker is texted once per job; the desk shows the link.
+    linked_follow_up: bool = False
     # Which SMS gateway sends the texts (see notifier.providers.PROVIDERS).
     sms_provider: str = "console"
     # The city's registered caller number (Korean gateways reject unregistered senders).

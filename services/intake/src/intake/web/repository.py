@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 _BOARD_COLUMNS = ("id, received_at, updated_at, status, channel, type, urgency, district, address, lat, lon,"
-                  " description, needs_review, corrected_at, duplicate_of, held_at")
+                  " description, needs_review, corrected_at, duplicate_of, held_at, sms_delivered_at, field_response")
 
 
 async def tonight(pool: Any, since: datetime, limit: int = 500) -> list[Any]:

@@ -13,11 +13,23 @@ from .rules import KST, OverdueLimits, elapsed_label, is_overdue
 
 STATUS_LABELS = {"received": "접수", "classified": "분류됨", "dispatched": "출동 요청",
                  "acknowledged": "현장 확인", "resolved": "처리 완료"}
+# between dispatch and done the board says how far the field got (field_progress.py)
+FIELD_LABELS = {"delivered": "문자 전달됨", "on_site": "현장 도착", "done": "현장 조치 완료"}
 CHANNEL_LABELS = {"phone": "전화", "visit": "방문", "web": "인터넷", "open311": "Open311(앱·연계)"}
 
 
 def kst(value: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
     return value.astimezone(KST).strftime(fmt) if value else ""
+
+
+def stage_label(row: Any) -> str:
+    """received · classified · dispatched · delivered · acknowledged · on site · done (worker) · resolved."""
+    status, response = row["status"], row.get("field_response")
+    if status != "resolved" and response in ("on_site", "done"):
+        return FIELD_LABELS[response]
+    if status == "dispatched" and row.get("sms_delivered_at") is not None:
+        return FIELD_LABELS["delivered"]
+    return STATUS_LABELS.get(status, status)
 
 
 def board_item(row: Any, now: datetime, limits: OverdueLimits, labels: Any = None) -> dict[str, Any]:
@@ -29,7 +41,7 @@ def board_item(row: Any, now: datetime, limits: OverdueLimits, labels: Any = Non
         "received_at": row["received_at"].isoformat(),
         "received_local": kst(row["received_at"], "%H:%M"),
         "updated_at": row["updated_at"].isoformat(),
-        "status": row["status"], "status_label": STATUS_LABELS.get(row["status"], row["status"]),
+        "status": row["status"], "status_label": stage_label(row),
         "channel": row["channel"], "channel_label": CHANNEL_LABELS.get(row["channel"], row["channel"]),
         "type": row["type"], "type_label": type_label if row["type"] else "",
         "urgency": row["urgency"], "urgency_label": URGENCY_LABELS.get(row["urgency"], "") if row["urgency"] else "",

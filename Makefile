@@ -3,6 +3,9 @@
 SHELL := /bin/bash
 UV = $(shell ./scripts/ensure-uv.sh)
 PYTEST_ARGS ?=
+# two test processes (pytest-xdist): the suite waits on services, browsers and servers more than it computes,
+# so two workers take 12 minutes here where one took 17. PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: help up test evaluate deps lint clean
 
@@ -18,7 +21,7 @@ up: deps ## start NATS, PostgreSQL (unless NATS_URL/DATABASE_URL are set) and th
 
 test: deps ## run the whole test suite (servers from DATABASE_URL/NATS_URL, testcontainers, or started here)
 	@./scripts/ensure-chromium.sh >/dev/null || echo "no Chromium: the browser tests will say why they skip"
-	@$(UV) run --frozen --no-sync pytest $(PYTEST_ARGS)
+	@$(UV) run --frozen --no-sync pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 evaluate: deps ## score the classifier on a labelled CSV: make evaluate FILE=path.csv (columns text,category[,urgency])
 	@if [ -z "$(FILE)" ]; then echo "usage: make evaluate FILE=path.csv   (UTF-8, columns text,category and optionally urgency)"; exit 2; fi

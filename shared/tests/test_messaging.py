@@ -46,6 +46,13 @@ def _event():
         received_at="2026-11-26T15:00:00Z"))
 
 
+async def _to_outbox(pool, events):
+    """Write events to the outbox in one committed transaction, as a handler would."""
+    async with pool.acquire() as conn, conn.transaction():
+        for e in events:
+            await add_to_outbox(conn, e)
+
+
 async def _stream_count(js, ns):
     return (await js.stream_info(ns.stream("INTAKE"))).state.messages
 
@@ -54,9 +61,7 @@ async def test_relay_crash_between_commit_and_publish_loses_nothing(servers, nam
     dsn, pool, nc, js, ns = await _setup(servers, namespace)
     try:
         events = [_event() for _ in range(5)]
-        async with pool.acquire() as conn, conn.transaction():
-            for e in events:
-                await add_to_outbox(conn, e)
+        await _to_outbox(pool, events)
         # committed, relay not running ("killed" before publishing): rows wait in the outbox
         assert await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 5
 
@@ -200,9 +205,7 @@ async def test_lost_stream_is_refilled_from_the_outbox_and_repeating_is_harmless
     dsn, pool, nc, js, ns = await _setup(servers, namespace)
     try:
         events = [_event() for _ in range(6)]
-        async with pool.acquire() as conn, conn.transaction():
-            for e in events:
-                await add_to_outbox(conn, e)
+        await _to_outbox(pool, events)
         relay = OutboxRelay(pool, js, ns, dsn=dsn)
         assert await relay.publish_pending() == 6
         stats = ConsumerStats()

@@ -157,14 +157,7 @@ async def handle_batch(pool: asyncpg.Pool, ns: Namespace, sub: Subscription, msg
     try:
         async with pool.acquire() as conn, conn.transaction():
             for _msg, subject, envelope, payload in decoded:
-                new = await conn.fetchval(
-                    "INSERT INTO inbox (event_id, consumer, subject) VALUES ($1, $2, $3) "
-                    "ON CONFLICT DO NOTHING RETURNING true",
-                    envelope.event_id, sub.durable, subject,
-                )
-                if new:
-                    await sub.handler(conn, envelope, payload)
-                fresh.append(bool(new))
+                fresh.append(await _inbox_then_handle(conn, sub, subject, envelope, payload))
     except Exception as exc:  # noqa: BLE001 - rolled back: one at a time decides who is to blame
         log.info("consumer: batch rolled back, handling its messages one by one", durable=sub.durable,
                  messages=len(msgs), error=repr(exc))
@@ -204,13 +197,7 @@ async def handle_message(pool: asyncpg.Pool, ns: Namespace, sub: Subscription, m
     started = time.perf_counter()
     try:
         async with pool.acquire() as conn, conn.transaction():
-            fresh = await conn.fetchval(
-                "INSERT INTO inbox (event_id, consumer, subject) VALUES ($1, $2, $3) "
-                "ON CONFLICT DO NOTHING RETURNING true",
-                envelope.event_id, sub.durable, subject,
-            )
-            if fresh:
-                await sub.handler(conn, envelope, payload)
+            fresh = await _inbox_then_handle(conn, sub, subject, envelope, payload)
     except PermanentError as exc:
         await _dead_letter(pool, sub, msg, subject, f"handler refused: {exc}", str(envelope.event_id))
         stats.dead_lettered += 1
@@ -244,6 +231,19 @@ async def handle_message(pool: asyncpg.Pool, ns: Namespace, sub: Subscription, m
         stats.count(subject, sub.durable, "duplicate")
         log.info("duplicate event ignored", **log_ctx)
     await msg.ack()
+
+
+async def _inbox_then_handle(conn: asyncpg.Connection, sub: Subscription, subject: str, envelope: Envelope,
+                             payload: Any) -> bool:
+    """Record the event in the inbox and, only if it is new there, run the handler (same transaction).
+    False: a duplicate, already handled."""
+    new = await conn.fetchval(
+        "INSERT INTO inbox (event_id, consumer, subject) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING true",
+        envelope.event_id, sub.durable, subject,
+    )
+    if new:
+        await sub.handler(conn, envelope, payload)
+    return bool(new)
 
 
 async def _dead_letter(pool: asyncpg.Pool, sub: Subscription, msg: Any, subject: str,

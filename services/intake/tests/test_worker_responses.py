@@ -163,6 +163,11 @@ async def test_board_labels_follow_the_field_delivered_on_site_done(intake):
         notification_id=note, complaint_id=cid, worker_id="w-road-1", provider="sens",
         delivered_at="2026-10-07T14:00:05Z"))
     await label_is("문자 전달됨")
+    from intake.web.views import reason_ko
+
+    history = (await client.get(f"/api/v1/complaints/{cid}")).json()["history"]
+    assert [reason_ko(h["reason"]) for h in history if "delivered" in (h["reason"] or "")] == [
+        "문자 전달 확인 (w-road-1, sens)"]
     for response, expected in (("accepted", "현장 확인"), ("on_site", "현장 도착"), ("accepted", "현장 도착"),
                                ("done", "현장 조치 완료")):
         await publish(WORKER_RESPONDED, WorkerResponded(

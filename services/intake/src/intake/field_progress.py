@@ -35,6 +35,9 @@ async def on_notification_delivered(conn: asyncpg.Connection, envelope: Envelope
         return
     if row["sms_delivered_at"] is None:
         await _set_with_linked(conn, row, sms_delivered_at=event.delivered_at)
+    # the detail page's timeline: every delivery report (a re-dispatch is a second SMS, a second report)
+    await repository.add_history(conn, row["id"], row["status"],
+                                 f"SMS delivered to {event.worker_id} via {event.provider}")
 
 
 async def record_response(conn: asyncpg.Connection, row: Any, response: str, at: datetime) -> None:

@@ -60,6 +60,7 @@ _REASONS = [
     (re.compile(r"^model (.+)$"), lambda m: f"자동 분류 (모델 {m[1]})"),
     (re.compile(r"^SMS to (\S+) (.+)$"), lambda m: f"현장 근무자에게 문자 발송 ({m[1]} {m[2]})"),
     (re.compile(r"^acknowledged by (.+)$"), lambda m: f"현장 근무자 확인 ({m[1]})"),
+    (re.compile(r"^SMS delivered to (\S+) via (.+)$"), lambda m: f"문자 전달 확인 ({m[1]}, {m[2]})"),
     (re.compile(r"^type set by officer: (\w+)(.*)$"),
      lambda m: f"담당자가 유형 지정: {COMPLAINT_TYPES.get(m[1], m[1])}{m[2]}"),
     (re.compile(r"^resolved by officer$"), lambda m: "담당자가 처리 완료"),

@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV = $(shell ./scripts/ensure-uv.sh)
 PYTEST_ARGS ?=
 # two test processes (pytest-xdist): the suite waits on services, browsers and servers more than it computes,
-# so two workers take 12 minutes here where one took 17. PYTEST_WORKERS=0 runs everything in one process.
+# so two workers take 12–14 minutes here where one took 17. PYTEST_WORKERS=0 runs everything in one process.
 PYTEST_WORKERS ?= 2
 
 .PHONY: help up test evaluate deps lint clean

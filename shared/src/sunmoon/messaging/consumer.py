@@ -83,6 +83,18 @@ class ConsumerStats:
         if self.metrics is not None:
             self.metrics.event(subject, durable, outcome)
 
+    def handled(self, subject: str, durable: str, seconds: float, *, fresh: bool) -> bool:
+        """Count one event handled (``fresh``) or recognised as a duplicate; returns ``fresh``."""
+        if self.metrics is not None:
+            self.metrics.handled(durable, seconds)
+        if fresh:
+            self.processed += 1
+            self.by_durable[durable] = self.by_durable.get(durable, 0) + 1
+        else:
+            self.duplicates += 1
+        self.count(subject, durable, "processed" if fresh else "duplicate")
+        return fresh
+
 
 async def run_consumer(
     js: JetStreamContext,
@@ -164,15 +176,7 @@ async def handle_batch(pool: asyncpg.Pool, ns: Namespace, sub: Subscription, msg
         return False
     each = (time.perf_counter() - started) / len(decoded)
     for (msg, subject, envelope, _payload), new in zip(decoded, fresh, strict=True):
-        if stats.metrics is not None:
-            stats.metrics.handled(sub.durable, each)
-        if new:
-            stats.processed += 1
-            stats.by_durable[sub.durable] = stats.by_durable.get(sub.durable, 0) + 1
-            stats.count(subject, sub.durable, "processed")
-        else:
-            stats.duplicates += 1
-            stats.count(subject, sub.durable, "duplicate")
+        if not stats.handled(subject, sub.durable, each, fresh=new):
             log.info("duplicate event ignored", durable=sub.durable, event_id=str(envelope.event_id),
                      correlation_id=str(envelope.correlation_id), delivery=msg.metadata.num_delivered)
         with contextlib.suppress(Exception):  # committed: a lost ack only means a redelivery the inbox drops
@@ -220,15 +224,7 @@ async def handle_message(pool: asyncpg.Pool, ns: Namespace, sub: Subscription, m
         with contextlib.suppress(Exception):
             await msg.nak(delay=delay)
         return
-    if stats.metrics is not None:
-        stats.metrics.handled(sub.durable, time.perf_counter() - started)
-    if fresh:
-        stats.processed += 1
-        stats.by_durable[sub.durable] = stats.by_durable.get(sub.durable, 0) + 1
-        stats.count(subject, sub.durable, "processed")
-    else:
-        stats.duplicates += 1
-        stats.count(subject, sub.durable, "duplicate")
+    if not stats.handled(subject, sub.durable, time.perf_counter() - started, fresh=fresh):
         log.info("duplicate event ignored", **log_ctx)
     await msg.ack()
 

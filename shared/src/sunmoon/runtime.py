@@ -36,12 +36,14 @@ class Runtime:
         subscriptions: list[Subscription] | None = None,
         publishes: bool = True,
         background: list[Callable[[Runtime, asyncio.Event], Any]] | None = None,
+        extra_connections: int = 0,
     ) -> None:
         self.settings = settings
         self.migrations_dir = migrations_dir
         self.subscriptions = subscriptions or []
         self.publishes = publishes
         self.background = background or []
+        self.extra_connections = extra_connections  # a job that holds more than one connection at once
         self.ns = Namespace(settings.nats_namespace)
         self.stop_event = asyncio.Event()
         self.metrics = Metrics(settings.service_name)
@@ -58,7 +60,8 @@ class Runtime:
         # every consumer, the relay and each background job may hold a connection at once; a few more for HTTP
         # requests, so a burst of requests does not make the consumers queue for a connection (or the reverse)
         self.pool = await create_pool(s.database_url, max_size=max(10, len(self.subscriptions)
-                                                                 + len(self.background) + 6))
+                                                                 + len(self.background) + self.extra_connections
+                                                                 + 6))
         self.nc, self.js = await connect(s.nats_url, name=s.service_name, ca_file=s.tls_ca_file,
                                          user=s.nats_user, password=s.nats_password)
         # with credentials a service may create only its own stream (sunmoon.access)

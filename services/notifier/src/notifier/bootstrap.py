@@ -43,7 +43,8 @@ def create_app(settings: NotifierSettings, cipher: FieldCipher | None = None,
 
     def make_runtime(_app: FastAPI) -> Runtime:
         return Runtime(settings, migrations_dir=MIGRATIONS, subscriptions=subscriptions(settings.public_url, settings.linked_follow_up),
-                       background=[sms_sender, escalation.job(settings), delivery.job(settings, cipher)])
+                       background=[sms_sender, escalation.job(settings), delivery.job(settings, cipher)],
+                       extra_connections=settings.sender_concurrency - 1)
 
     app = FastAPI(title="Sun to Moon — notifier", version="1.0.0", description=DESCRIPTION,
                   lifespan=lifespan(make_runtime))

@@ -69,8 +69,10 @@ class SmsSender:
         retry_cap: float = 600.0,
         in_doubt_check: float = 60.0,
         in_doubt_deadline: float = 900.0,
+        concurrency: int = 1,
         metrics: Any = None,
     ) -> None:
+        self.concurrency = max(1, concurrency)
         self.metrics = metrics  # sunmoon.metrics.Metrics: SMS sent/failed per gateway
         self.pool, self.provider_for, self.cipher, self.dsn = pool, provider_for, cipher, dsn
         self.sender_number, self.ack_ttl = sender_number, ack_ttl
@@ -93,7 +95,8 @@ class SmsSender:
                    failover_for=build_provider_factory(failover, cipher, settings) if failover else None,
                    failover_after=settings.sms_failover_after, retry_base=settings.sms_retry_base_seconds,
                    retry_cap=settings.sms_retry_max_seconds, in_doubt_check=settings.sms_in_doubt_check_seconds,
-                   in_doubt_deadline=settings.sms_in_doubt_deadline_seconds, **kw)
+                   in_doubt_deadline=settings.sms_in_doubt_deadline_seconds,
+                   concurrency=settings.sender_concurrency, **kw)
 
     def wake(self) -> None:
         self._wake.set()
@@ -140,8 +143,23 @@ class SmsSender:
         """Reconcile interrupted attempts, then send up to one batch; return how many were sent (tried)."""
         await self.reconcile_pending()
         handled = 0
-        while handled < self.batch and await self.send_one():
-            handled += 1
+
+        async def one_at_a_time() -> None:
+            nonlocal handled
+            while handled < self.batch:
+                handled += 1  # taken before the await: the lanes together stop at one batch
+                if not await self.send_one():
+                    handled -= 1
+                    return
+
+        if self.concurrency == 1:
+            await one_at_a_time()
+            return handled
+        # ``concurrency`` lanes, each claiming the next due notification (SKIP LOCKED: never the same one)
+        results = await asyncio.gather(*(one_at_a_time() for _ in range(self.concurrency)), return_exceptions=True)
+        for result in results:  # every lane has finished; the first failure goes to run()'s retry
+            if isinstance(result, BaseException):
+                raise result
         return handled
 
     # -- one attempt ---------------------------------------------------------------------

@@ -27,6 +27,10 @@ class NotifierSettings(ServiceSettings):
     ack_ttl_hours: float = 24.0
     sender_poll_interval: float = 2.0
     sender_max_attempts: int = 8
+    # Texts in flight at once per notifier process (each attempt is still claimed, locked and marked on its
+    # own: two never take the same notification). One at a time kept a typhoon night's queue waiting on
+    # round trips: see docs/benchmarks.md.
+    sender_concurrency: int = 4
     # Escalation (escalation.py): minutes without an acknowledgement before the backup, then the
     # supervisor is texted, then the duty officer told; by urgency, fractions allowed.
     escalate_urgent_minutes: float = 5.0
@@ -124,6 +128,13 @@ class NotifierSettings(ServiceSettings):
         if not 8 <= len(digits) <= 12:
             raise ValueError("must be the registered caller number, digits only, e.g. 0319800000")
         return digits
+
+    @field_validator("sender_concurrency")
+    @classmethod
+    def _lanes(cls, v: int) -> int:
+        if not 1 <= v <= 32:
+            raise ValueError("must be between 1 and 32 (texts in flight at once per process)")
+        return v
 
     @field_validator("ack_ttl_hours", "sender_poll_interval")
     @classmethod

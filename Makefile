@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 # so two workers take 12–14 minutes here where one took 17. PYTEST_WORKERS=0 runs everything in one process.
 PYTEST_WORKERS ?= 2
 
-.PHONY: help up test evaluate deps lint clean
+.PHONY: help up test evaluate deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'

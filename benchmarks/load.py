@@ -5,6 +5,8 @@ In one run, on the same machine, with its own NATS (sync_interval: always) and P
             2. JetStream publish-with-ack rate (--concurrency publishes in flight);
             3. the simplest thing a city could run instead: one FastAPI endpoint that inserts the complaint
                into one PostgreSQL table (uvicorn, one process), driven like the real system;
+            2b. the same publish rate on a NATS with its default sync (every two minutes), and the system's
+               end-to-end rate on it (step 4 again): what syncing every write costs (--no-sync-cost to skip);
   system    4. as fast as possible: complaints filed over HTTP for --seconds, end-to-end throughput =
                complaints that reached an SMS recorded by the notifier, per second, with one replica and
                with --replicas replicas of classifier and notifier;
@@ -12,7 +14,7 @@ In one run, on the same machine, with its own NATS (sync_interval: always) and P
                row in reporting (p50, p95, p99), and each service's resident memory.
 Results are printed and appended to docs/benchmarks.md (--no-write to skip).
 
-    uv run python benchmarks/load.py            # about 4 minutes
+    uv run python benchmarks/load.py            # about 5 minutes
     uv run python benchmarks/load.py --help
 """
 
@@ -67,6 +69,17 @@ async def pg_ceiling(dsn: str, seconds: float, concurrency: int) -> float:
     rate = count / (time.perf_counter() - start)
     await pool.close()
     return rate
+
+
+async def js_ceiling_default_sync(home: Path, seconds: float, concurrency: int) -> float:
+    """The publish ceiling on a NATS of its own with NATS's default sync (never shipped by this project)."""
+    from sunmoon.localservers import NatsServer
+
+    server = NatsServer(home / "nats-default-sync", sync_always=False).start()
+    try:
+        return await js_ceiling(server.url, seconds, concurrency)
+    finally:
+        server.stop()
 
 
 async def js_ceiling(nats_url: str, seconds: float, concurrency: int) -> float:
@@ -152,10 +165,18 @@ async def main_async(args: argparse.Namespace, home: Path) -> list[tuple]:
         pg = await pg_ceiling(dsn, args.ceiling_seconds, args.concurrency)
         say("ceiling: JetStream publish with ack ...")
         js = await js_ceiling(fleet.nats_url, args.ceiling_seconds, args.concurrency)
+        js_lazy = 0.0
+        if args.sync_cost:
+            say("ceiling: JetStream publish with ack, NATS's default sync (every 2 min) ...")
+            js_lazy = await js_ceiling_default_sync(home, args.ceiling_seconds, args.concurrency)
         say("ceiling: the simplest endpoint (FastAPI + one INSERT) ...")
         simplest = await simplest_ceiling(dsn, args.ceiling_seconds, args.concurrency)
         rows += [("PostgreSQL INSERT + commit (asyncpg)", f"{pg:,.0f}/s", ""),
-                 ("JetStream publish with ack", f"{js:,.0f}/s", ""),
+                 ("JetStream publish with ack (sync_interval: always, as shipped)", f"{js:,.0f}/s", "")]
+        if js_lazy:
+            rows.append(("JetStream publish with ack, NATS default sync (every 2 min)", f"{js_lazy:,.0f}/s",
+                         f"syncing every write costs {1 - js / js_lazy:.0%} of the publish rate"))
+        rows += [
                  ("simplest endpoint: FastAPI + one INSERT", f"{simplest:,.0f}/s", "100%")]
         say(f"system at {args.rate:.0f}/s for {args.seconds:.0f} s (latency, memory) ...")
         with MemorySampler(fleet) as mem:
@@ -179,6 +200,18 @@ async def main_async(args: argparse.Namespace, home: Path) -> list[tuple]:
                      f"{one / simplest:.0%} (intake accepted {load.rate:,.0f}/s)"))
     finally:
         fleet.stop()
+    if args.sync_cost:
+        fleet = Fleet(home / "default-sync", nats_sync_always=False)
+        fleet.start(progress=say)
+        try:
+            say(f"system as fast as possible for {args.seconds:.0f} s on NATS's default sync ...")
+            load, audit = await system_run(fleet, rate=0, seconds=args.seconds, concurrency=args.concurrency,
+                                           seed=2)
+            lazy = e2e_rate(load, audit)
+            rows.append(("end to end, max, 1 replica each, NATS default sync (not shipped)", f"{lazy:,.0f}/s",
+                         f"syncing every write costs {1 - one / lazy:.0%} end to end" if lazy else ""))
+        finally:
+            fleet.stop()
     if args.replicas > 1:
         fleet = Fleet(home / "replicas", replicas={"classifier": args.replicas, "notifier": args.replicas})
         fleet.start(progress=say)
@@ -201,6 +234,8 @@ def main() -> int:
     parser.add_argument("--ceiling-seconds", type=float, default=8, help="length of each ceiling (default 8)")
     parser.add_argument("--concurrency", type=int, default=32, help="requests / inserts in flight (default 32)")
     parser.add_argument("--replicas", type=int, default=3, help="classifier and notifier replicas (default 3)")
+    parser.add_argument("--no-sync-cost", dest="sync_cost", action="store_false",
+                        help="skip the runs on NATS's default sync that state what sync_interval: always costs")
     parser.add_argument("--no-write", action="store_true", help="print only; do not append to docs/benchmarks.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sunmoon-load-") as tmp:

@@ -74,6 +74,9 @@ class NatsServer:
     tls: Any = None  # a sunmoon.tls.LocalTLS (cert_file, key_file, ca_file): clients must speak TLS
     proc: subprocess.Popen | None = field(default=None, repr=False)
     authorization: str = ""  # an `authorization { users: [...] }` block (sunmoon.access); empty: no auth
+    # Every shipped configuration syncs each JetStream write before acknowledging it. False gives NATS's
+    # default (a sync every two minutes) - only for the load benchmark, to state what `always` costs.
+    sync_always: bool = True
 
     @property
     def url(self) -> str:
@@ -89,8 +92,8 @@ class NatsServer:
             f"listen: 127.0.0.1:{self.port}\n"
             "jetstream {\n"
             f'  store_dir: "{store}"\n'
-            "  sync_interval: always\n"
-            "}\n"
+            + ("  sync_interval: always\n" if self.sync_always else "")
+            + "}\n"
         )
         if self.tls:
             with conf.open("a") as f:

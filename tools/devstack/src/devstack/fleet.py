@@ -39,6 +39,7 @@ class Fleet:
     nats: NatsServer | None = None
     pg: PostgresServer | None = None
     kills: int = 0
+    nats_sync_always: bool = True  # False only to measure what syncing every JetStream write costs
     api_token: str = ""  # a bearer token with the "service" role, accepted by every service of the fleet
     _pg_home: Path | None = None
 
@@ -51,9 +52,10 @@ class Fleet:
             self._pg_home = Path(tempfile.mkdtemp(prefix="sunmoon-fleet-pg-"))
             self._pg_home.chmod(0o711)
             self.pg = PostgresServer(self._pg_home / "data").start()
-            self.nats = NatsServer(self.home / "nats").start()
+            self.nats = NatsServer(self.home / "nats", sync_always=self.nats_sync_always).start()
             self.database_url, self.nats_url = self.pg.url, self.nats.url
-            progress(f"own servers: PostgreSQL {self.pg.port}, NATS {self.nats.port} (sync_interval: always)")
+            sync = "always" if self.nats_sync_always else "NATS default, every 2 min"
+            progress(f"own servers: PostgreSQL {self.pg.port}, NATS {self.nats.port} (sync_interval: {sync})")
         token = secrets.token_hex(3)
         self.namespace = "" if self.own_servers else f"fleet{token}"
         self.api_token, token_line = issue("load", "service")

@@ -339,3 +339,47 @@ async def test_relay_marks_only_the_rows_before_a_failed_publish(servers, namesp
     finally:
         await nc.close()
         await pool.close()
+
+
+async def test_events_a_subscription_does_not_want_are_acked_without_a_transaction(servers, namespace):
+    dsn, pool, nc, js, ns = await _setup(servers, namespace)
+    events = [_event() for _ in range(6)]
+    wanted = {uuid.UUID(str(e.payload["complaint_id"])) for e in events[::2]}
+    calls: list[uuid.UUID] = []
+
+    async def handler(conn, envelope, payload):
+        calls.append(payload.complaint_id)
+        await conn.execute("INSERT INTO effects VALUES ($1, 'done')", payload.complaint_id)
+
+    for e in events[:4]:  # a batch ...
+        await js.publish(ns.subject(e.subject), e.to_bytes(), headers={"Nats-Msg-Id": str(e.event_id)})
+    stop = asyncio.Event()
+    stats = ConsumerStats()
+    sub = Subscription(events[0].subject, "test-wants", handler, ack_wait=2, max_deliver=2,
+                       wants=lambda payload: payload.complaint_id in wanted)
+    task = asyncio.create_task(run_consumer(js, pool, ns, sub, stop, stats))
+    try:
+        for _ in range(50):
+            if stats.processed + stats.skipped == 4:
+                break
+            await asyncio.sleep(0.1)
+        for e in events[4:]:  # ... then one at a time
+            await js.publish(ns.subject(e.subject), e.to_bytes(), headers={"Nats-Msg-Id": str(e.event_id)})
+            for _ in range(50):
+                if stats.processed + stats.skipped == events.index(e) + 1:
+                    break
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(2.5)  # past ack_wait: an unacked one would come back now
+    finally:
+        stop.set()
+        await task
+    try:
+        assert (stats.processed, stats.skipped, stats.duplicates, stats.dead_lettered) == (3, 3, 0, 0)
+        assert sorted(calls) == sorted(wanted)
+        assert {r["event_id"] for r in await pool.fetch("SELECT event_id FROM inbox")} == {
+            e.event_id for e in events[::2]}
+        info = await js.consumer_info(ns.stream("INTAKE"), "test-wants")
+        assert info.num_ack_pending == 0 and info.num_pending == 0
+    finally:
+        await nc.close()
+        await pool.close()

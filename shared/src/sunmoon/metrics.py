@@ -30,7 +30,7 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.events = Counter("sunmoon_events_total", "Events taken from a consumer, by outcome "
-                              "(processed, duplicate, retried, dead_lettered)",
+                              "(processed, duplicate, ignored, retried, dead_lettered)",
                               ["service", "subject", "durable", "outcome"], registry=r)
         self.handler_seconds = Histogram("sunmoon_handler_seconds", "Time to handle one event "
                                          "(transaction with inbox row and handler)", ["service", "durable"],

@@ -145,9 +145,14 @@ def make_surge_handler(public_url: str):
     return on_surge_detected
 
 
+def wants_status(event: ComplaintStatusChanged) -> bool:
+    """The only status change the notifier acts on; the consumer acks the others without a transaction."""
+    return event.status == "resolved"
+
+
 async def on_status_changed(conn: asyncpg.Connection, envelope: Envelope, event: ComplaintStatusChanged) -> None:
     """A complaint resolved at the desk (a prank call, fixed by phone) stops its escalation."""
-    if event.status != "resolved":
+    if not wants_status(event):
         return
     result = await conn.execute(
         "UPDATE escalations SET state = 'resolved', closed_at = $2 WHERE complaint_id = $1 AND state = 'waiting'",

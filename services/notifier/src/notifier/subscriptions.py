@@ -11,6 +11,7 @@ def subscriptions(public_url: str, linked_follow_up: bool = False) -> list[Subsc
         Subscription(DISPATCH_REQUESTED.subject, "notifier-complaint-dispatch_requested",
                      handlers.make_dispatch_handler(public_url)),
         Subscription(SURGE_DETECTED.subject, "notifier-surge-detected", handlers.make_surge_handler(public_url)),
-        Subscription(STATUS_CHANGED.subject, "notifier-complaint-status_changed", handlers.on_status_changed),
+        Subscription(STATUS_CHANGED.subject, "notifier-complaint-status_changed", handlers.on_status_changed,
+                     wants=handlers.wants_status),
         Subscription(COMPLAINT_LINKED.subject, "notifier-complaint-linked", linked.make_linked_handler(public_url, follow_up=linked_follow_up)),
     ]

@@ -17,6 +17,10 @@ transaction rolls back, nothing of it was kept, and the messages are handled aga
 so the failing one is retried or dead-lettered alone. A handler therefore writes only through ``conn``
 (or is harmless to repeat), as it must already for redeliveries.
 
+A subscription may say which events it ``wants`` (a test on the decoded payload): the others are acked at
+once, with no transaction and no inbox row, and counted as ``ignored`` - there is nothing to write, so nothing
+to repeat. (The notifier reads every status change but acts only on "resolved".)
+
 A handler that raises (database down, a bug) gets ``nak(delay)`` with a growing
 delay; after ``max_deliver`` attempts the message is dead-lettered and
 terminated, so nothing is retried forever.
@@ -58,6 +62,7 @@ class Subscription:
     max_deliver: int = 10
     batch: int = 20
     backoff: tuple[float, ...] = (0.5, 1, 2, 5, 10, 30)
+    wants: Callable[[Any], bool] | None = None  # payload -> False: ack it unhandled (no transaction, no inbox)
 
     def __post_init__(self) -> None:
         if self.subject not in REGISTRY:
@@ -76,12 +81,17 @@ class ConsumerStats:
     duplicates: int = 0
     dead_lettered: int = 0
     retried: int = 0
+    skipped: int = 0  # not wanted by the subscription: acked unhandled
     by_durable: dict[str, int] = field(default_factory=dict)
     metrics: Any = None  # sunmoon.metrics.Metrics, when the runtime has one
 
     def count(self, subject: str, durable: str, outcome: str) -> None:
         if self.metrics is not None:
             self.metrics.event(subject, durable, outcome)
+
+    def ignored(self, subject: str, durable: str) -> None:
+        self.skipped += 1
+        self.count(subject, durable, "ignored")
 
     def handled(self, subject: str, durable: str, seconds: float, *, fresh: bool) -> bool:
         """Count one event handled (``fresh``) or recognised as a duplicate; returns ``fresh``."""
@@ -164,6 +174,14 @@ async def handle_batch(pool: asyncpg.Pool, ns: Namespace, sub: Subscription, msg
         except InvalidEvent:
             return False
         decoded.append((msg, subject, envelope, payload))
+    if sub.wants is not None:  # every message decoded: now the unwanted ones can go
+        for msg, subject, _envelope, payload in [d for d in decoded if not sub.wants(d[3])]:
+            stats.ignored(subject, sub.durable)
+            with contextlib.suppress(Exception):  # nothing was written: a lost ack only brings it back
+                await msg.ack()
+        decoded = [d for d in decoded if sub.wants(d[3])]
+        if not decoded:
+            return True
     started = time.perf_counter()
     fresh: list[bool] = []
     try:
@@ -195,6 +213,10 @@ async def handle_message(pool: asyncpg.Pool, ns: Namespace, sub: Subscription, m
         stats.dead_lettered += 1
         stats.count(subject, sub.durable, "dead_lettered")
         await msg.term()
+        return
+    if sub.wants is not None and not sub.wants(payload):
+        stats.ignored(subject, sub.durable)
+        await msg.ack()
         return
     log_ctx = {"durable": sub.durable, "event_id": str(envelope.event_id),
                "correlation_id": str(envelope.correlation_id), "delivery": meta.num_delivered}

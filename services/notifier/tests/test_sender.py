@@ -1,5 +1,7 @@
 """The sender loop on real PostgreSQL: crash safety, retries, failures (no NATS needed)."""
 
+import asyncio
+
 import pytest
 
 
@@ -77,11 +79,8 @@ async def test_permanent_gateway_error_and_max_attempts_fail_the_notification(db
     assert await pool.fetchval("SELECT count(*) FROM outbox WHERE subject = 'notifier.notification.failed.v1'") == 2
 
 
-async def test_lanes_and_replicas_text_each_notification_exactly_once(db):
-    """Four lanes in each of three senders (three notifier replicas) drain 60 notifications: every one texted
-    once, one NotificationSent each, none left behind."""
-    import asyncio
-
+async def _queue_more(pool, n):
+    """n more pending notifications, as n dispatch requests would leave them."""
     from sunmoon.events import DISPATCH_REQUESTED, make_envelope
     from sunmoon.events.intake import ComplaintDispatchRequested
 
@@ -89,13 +88,20 @@ async def test_lanes_and_replicas_text_each_notification_exactly_once(db):
 
     from .conftest import PUBLIC_URL
 
-    dsn, pool, cipher = db
     handler = handlers.make_dispatch_handler(PUBLIC_URL)
     async with pool.acquire() as conn, conn.transaction():
-        for i in range(59):
+        for i in range(n):
             event = ComplaintDispatchRequested(complaint_id=f"7d3c1e8a-0f59-4d38-9a43-{i:012d}", type="road",
                                                urgency="normal", address=f"김포시 운양동 {i}", district="운양동")
             await handler(conn, make_envelope(DISPATCH_REQUESTED, event), event)
+
+
+async def test_lanes_and_replicas_text_each_notification_exactly_once(db):
+    """Four lanes in each of three senders (three notifier replicas) drain 60 notifications: every one texted
+    once, one NotificationSent each, none left behind."""
+
+    dsn, pool, cipher = db
+    await _queue_more(pool, 59)
     senders = [_sender(dsn, pool, cipher, concurrency=4, batch=25) for _ in range(3)]
     while sum(await asyncio.gather(*(s.send_pending() for s in senders))):
         pass
@@ -108,13 +114,18 @@ async def test_lanes_and_replicas_text_each_notification_exactly_once(db):
 
 async def test_a_failing_lane_fails_the_round_and_leaves_no_lock_behind(db):
     dsn, pool, cipher = db
+    await _queue_more(pool, 5)  # enough waiting for all three lanes
     sender = _sender(dsn, pool, cipher, concurrency=3)
+    lanes = []
 
     async def lost(*_args):
+        lanes.append(1)
+        await asyncio.sleep(0.05)  # the other lanes are at the gateway too
         raise RuntimeError("connection to the database lost")
 
     sender._send_and_mark = lost
     with pytest.raises(RuntimeError, match="lost"):  # run() logs it and tries again a second later
         await sender.send_pending()
+    assert len(lanes) == 3
     assert await pool.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database ="
                                " (SELECT oid FROM pg_database WHERE datname = current_database())") == 0

@@ -98,6 +98,13 @@ async def claim_pending(conn: asyncpg.Connection) -> asyncpg.Record | None:
     )
 
 
+async def count_due(conn: Db, at_most: int) -> int:
+    """How many notifications are due for sending, counting no further than ``at_most``."""
+    return await conn.fetchval(
+        "SELECT count(*) FROM (SELECT 1 FROM notifications WHERE status = 'pending' AND next_attempt_at <= now()"
+        " AND delivery_status IS DISTINCT FROM 'sending' LIMIT $1) AS due", at_most)
+
+
 async def claim_in_doubt(conn: asyncpg.Connection, limit: int = 20) -> list[asyncpg.Record]:
     """Attempts recorded as in flight whose check is due, locked; the caller skips those a live
     sender still holds (:func:`try_lock_attempt`)."""

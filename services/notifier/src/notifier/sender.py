@@ -152,11 +152,15 @@ class SmsSender:
                     handled -= 1
                     return
 
-        if self.concurrency == 1:
+        # as many lanes as there are texts waiting (up to ``concurrency``): one SMS at a quiet moment does not
+        # send three more lanes to claim nothing
+        lanes = min(self.concurrency, max(1, await repository.count_due(self.pool, self.concurrency))) \
+            if self.concurrency > 1 else 1
+        if lanes == 1:
             await one_at_a_time()
             return handled
-        # ``concurrency`` lanes, each claiming the next due notification (SKIP LOCKED: never the same one)
-        results = await asyncio.gather(*(one_at_a_time() for _ in range(self.concurrency)), return_exceptions=True)
+        # each lane claims the next due notification (SKIP LOCKED: never the same one)
+        results = await asyncio.gather(*(one_at_a_time() for _ in range(lanes)), return_exceptions=True)
         for result in results:  # every lane has finished; the first failure goes to run()'s retry
             if isinstance(result, BaseException):
                 raise result

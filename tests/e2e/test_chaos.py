@@ -24,4 +24,6 @@ async def test_kills_and_restarts_under_load_lose_nothing_and_send_nothing_twice
     assert audit.lost == [] and audit.duplicated == []
     assert audit.classified == audit.accepted == audit.in_reporting
     assert audit.sms_sent >= audit.sms_expected > 0
+    # every complaint was texted, or is waiting for the officer because the model was unsure (never silently)
+    assert audit.sms_expected + audit.held_for_review == audit.accepted
     assert not any(audit.dead_letters.values()), audit.dead_letters

@@ -41,7 +41,8 @@ class ChaosResult:
                 f"kills {self.kills} (kill -9 of a service)  NATS kill -9 + restart {self.nats_restarts}  "
                 f"PostgreSQL crash + restart {self.pg_restarts}",
                 f"classified {a.classified}  in reporting {a.in_reporting}  SMS sent {a.sms_sent} "
-                f"(dispatched complaints {a.sms_expected})  refused while down {self.refused}",
+                f"(dispatched complaints {a.sms_expected}, held for the officer's review {a.held_for_review})  "
+                f"refused while down {self.refused}",
                 "dead letters: " + ", ".join(f"{k} {v}" for k, v in a.dead_letters.items()),
                 *[f"  lost: {x}" for x in a.lost[:10]], *[f"  duplicated: {x}" for x in a.duplicated[:10]]]
 

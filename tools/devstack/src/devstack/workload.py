@@ -133,6 +133,7 @@ class Audit:
     sms_latency_ms: list[float]
     reporting_latency_ms: list[float]
     last_sms_at: float
+    held_for_review: int = 0  # the model was unsure and it is not urgent: waits for the officer, not texted
 
     @property
     def ok(self) -> bool:
@@ -153,7 +154,8 @@ async def audit(databases: dict[str, str], accepted: dict[uuid.UUID, float], *, 
             await conn.close()
 
     intake = {r["id"]: r for r in await fetch(
-        "intake", "SELECT id, status, needs_review, type FROM complaints WHERE id = ANY($1::uuid[])", ids)}
+        "intake", "SELECT id, status, needs_review, urgency, type, duplicate_of, held_at FROM complaints"
+                  " WHERE id = ANY($1::uuid[])", ids)}
     classified = {r["complaint_id"] for r in await fetch(
         "classifier", "SELECT complaint_id FROM classifications WHERE complaint_id = ANY($1::uuid[])", ids)}
     in_stream = await _classified_in_stream(nats_url, namespace) if nats_url else None
@@ -180,6 +182,10 @@ async def audit(databases: dict[str, str], accepted: dict[uuid.UUID, float], *, 
         if count > 1:
             duplicated.append(f"{key[0]}: {count} notifications for {key[1]} ({key[2]})")
     dispatched = [cid for cid, r in intake.items() if r["status"] in ("dispatched", "acknowledged", "resolved")]
+    # intake's rule (handlers.make_classified_handler): an unsure, non-urgent classification waits for the
+    # officer; a linked or held complaint is not texted on its own; every other one must be dispatched
+    held = {cid for cid, r in intake.items()
+            if (r["needs_review"] and r["urgency"] != "urgent") or r["duplicate_of"] or r["held_at"]}
     for cid in ids:
         if cid not in intake:
             lost.append(f"{cid}: accepted (201) but not in intake")
@@ -187,6 +193,8 @@ async def audit(databases: dict[str, str], accepted: dict[uuid.UUID, float], *, 
             lost.append(f"{cid}: never classified")
         elif cid not in reporting:
             lost.append(f"{cid}: not in reporting")
+        elif cid not in held and intake[cid]["status"] not in ("dispatched", "acknowledged", "resolved"):
+            lost.append(f"{cid}: classified ({intake[cid]['status']}) but never dispatched")
     for cid in dispatched:
         sent = [n for n in notes if n["complaint_id"] == cid and n["role"] == "primary" and n["sent_at"]]
         if not sent:
@@ -202,7 +210,8 @@ async def audit(databases: dict[str, str], accepted: dict[uuid.UUID, float], *, 
     return Audit(accepted=len(ids), classified=len(classified), lost=lost, duplicated=duplicated,
                  sms_expected=len(dispatched), sms_sent=len(sent_notes), in_reporting=len(reporting),
                  dead_letters=dead, sms_latency_ms=sms_latency, reporting_latency_ms=rep_latency,
-                 last_sms_at=max((a.timestamp() for a in first_sms.values()), default=0.0))
+                 last_sms_at=max((a.timestamp() for a in first_sms.values()), default=0.0),
+                 held_for_review=len(held))
 
 
 async def _classified_in_stream(nats_url: str, namespace: str) -> int:

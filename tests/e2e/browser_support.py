@@ -49,6 +49,9 @@ async def sign_in(page, base: str, name: str, target: str = "/desk/", password: 
     """Sign in by keyboard (the name field has the focus), landing on ``target``."""
     await page.goto(base + target)
     await page.wait_for_url("**/desk/login**")
+    # the name field takes the focus (autofocus) once the page is ready; a busy machine may take a moment, and
+    # keys typed before that go nowhere - as for a person, who waits for the cursor
+    await page.wait_for_function("document.activeElement && document.activeElement.id === 'name'")
     await page.keyboard.type(name)
     await page.keyboard.press("Tab")
     await page.keyboard.type(password)

@@ -58,7 +58,10 @@ async def live_desk(servers):
 async def sign_in(page, base: str, name: str = "officer", target: str = "/desk/") -> None:
     await page.goto(base + target)
     await page.wait_for_url("**/desk/login**")
-    await page.keyboard.type(name)          # the name field has the focus
+    # the name field takes the focus (autofocus) once the page is ready; a busy machine may take a moment, and
+    # keys typed before that go nowhere - as for a person, who waits for the cursor
+    await page.wait_for_function("document.activeElement && document.activeElement.id === 'name'")
+    await page.keyboard.type(name)
     await page.keyboard.press("Tab")
     await page.keyboard.type(PASSWORD)
     await page.keyboard.press("Enter")

@@ -148,6 +148,15 @@ async def system_run(fleet: Fleet, *, rate: float, seconds: float, concurrency: 
     return load, audit
 
 
+async def max_run(fleet: Fleet, args: argparse.Namespace, *, seed: int):
+    """Start ``fleet``, file complaints as fast as possible for ``--seconds``, audit, stop it."""
+    fleet.start(progress=say)
+    try:
+        return await system_run(fleet, rate=0, seconds=args.seconds, concurrency=args.concurrency, seed=seed)
+    finally:
+        fleet.stop()
+
+
 def e2e_rate(load, audit) -> float:
     """Complaints that reached an SMS, per second, from the first request to the last SMS recorded."""
     if not audit.sms_latency_ms:
@@ -201,29 +210,18 @@ async def main_async(args: argparse.Namespace, home: Path) -> list[tuple]:
     finally:
         fleet.stop()
     if args.sync_cost:
-        fleet = Fleet(home / "default-sync", nats_sync_always=False)
-        fleet.start(progress=say)
-        try:
-            say(f"system as fast as possible for {args.seconds:.0f} s on NATS's default sync ...")
-            load, audit = await system_run(fleet, rate=0, seconds=args.seconds, concurrency=args.concurrency,
-                                           seed=2)
-            lazy = e2e_rate(load, audit)
-            rows.append(("end to end, max, 1 replica each, NATS default sync (not shipped)", f"{lazy:,.0f}/s",
-                         f"syncing every write costs {1 - one / lazy:.0%} end to end" if lazy else ""))
-        finally:
-            fleet.stop()
+        say(f"system as fast as possible for {args.seconds:.0f} s on NATS's default sync ...")
+        load, audit = await max_run(Fleet(home / "default-sync", nats_sync_always=False), args, seed=2)
+        lazy = e2e_rate(load, audit)
+        rows.append(("end to end, max, 1 replica each, NATS default sync (not shipped)", f"{lazy:,.0f}/s",
+                     f"syncing every write costs {1 - one / lazy:.0%} end to end" if lazy else ""))
     if args.replicas > 1:
-        fleet = Fleet(home / "replicas", replicas={"classifier": args.replicas, "notifier": args.replicas})
-        fleet.start(progress=say)
-        try:
-            say(f"system as fast as possible, {args.replicas} replicas of classifier and notifier ...")
-            load, audit = await system_run(fleet, rate=0, seconds=args.seconds, concurrency=args.concurrency,
-                                           seed=3)
-            many = e2e_rate(load, audit)
-            rows.append((f"end to end, max, {args.replicas} replicas of classifier and notifier", f"{many:,.0f}/s",
-                         f"{many / simplest:.0%}; duplicated {len(audit.duplicated)}, lost {len(audit.lost)}"))
-        finally:
-            fleet.stop()
+        say(f"system as fast as possible, {args.replicas} replicas of classifier and notifier ...")
+        load, audit = await max_run(Fleet(home / "replicas", replicas={"classifier": args.replicas,
+                                                                      "notifier": args.replicas}), args, seed=3)
+        many = e2e_rate(load, audit)
+        rows.append((f"end to end, max, {args.replicas} replicas of classifier and notifier", f"{many:,.0f}/s",
+                     f"{many / simplest:.0%}; duplicated {len(audit.duplicated)}, lost {len(audit.lost)}"))
     return rows
 
 

@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import contextlib
 import subprocess
 import sys
 import uuid
@@ -55,6 +56,26 @@ async def _to_outbox(pool, events):
 
 async def _stream_count(js, ns):
     return (await js.stream_info(ns.stream("INTAKE"))).state.messages
+
+
+@contextlib.asynccontextmanager
+async def _consuming(js, pool, ns, sub, stats):
+    """run_consumer in the background for the block; stopped (and awaited) after it."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_consumer(js, pool, ns, sub, stop, stats))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+async def _until(done, seconds: float = 10.0) -> None:
+    """Poll ``done()`` every 0.1 s until true or ``seconds`` pass (the assertions after it say what was wrong)."""
+    for _ in range(int(seconds * 10)):
+        if done():
+            return
+        await asyncio.sleep(0.1)
 
 
 async def test_relay_crash_between_commit_and_publish_loses_nothing(servers, namespace):
@@ -122,18 +143,10 @@ async def test_consumer_is_idempotent_and_dead_letters_bad_events(servers, names
     after = _event()
     await js.publish(subject, after.to_bytes())
 
-    stop = asyncio.Event()
     stats = ConsumerStats()
     sub = Subscription(good.subject, "test-complaint-received", handler, ack_wait=5)
-    task = asyncio.create_task(run_consumer(js, pool, ns, sub, stop, stats))
-    try:
-        for _ in range(100):
-            if stats.processed + stats.duplicates + stats.dead_lettered >= 5:
-                break
-            await asyncio.sleep(0.1)
-    finally:
-        stop.set()
-        await task
+    async with _consuming(js, pool, ns, sub, stats):
+        await _until(lambda: stats.processed + stats.duplicates + stats.dead_lettered >= 5)
     try:
         assert stats.processed == 2 and stats.duplicates == 1 and stats.dead_lettered == 2
         assert await pool.fetchval("SELECT count(*) FROM effects WHERE complaint_id = $1",
@@ -158,18 +171,10 @@ async def test_transient_failure_is_retried_then_dead_lettered(servers, namespac
 
     e = _event()
     await js.publish(ns.subject(e.subject), e.to_bytes())
-    stop = asyncio.Event()
     stats = ConsumerStats()
     sub = Subscription(e.subject, "test-flaky", flaky, ack_wait=5, max_deliver=3, backoff=(0.1,))
-    task = asyncio.create_task(run_consumer(js, pool, ns, sub, stop, stats))
-    try:
-        for _ in range(100):
-            if stats.dead_lettered:
-                break
-            await asyncio.sleep(0.1)
-    finally:
-        stop.set()
-        await task
+    async with _consuming(js, pool, ns, sub, stats):
+        await _until(lambda: stats.dead_lettered)
     try:
         assert len(attempts) == 3 and stats.retried == 2 and stats.dead_lettered == 1
         error = await pool.fetchval("SELECT error FROM dead_letters")
@@ -187,18 +192,10 @@ async def _consume(js, pool, ns, n_expected: int, stats: ConsumerStats) -> None:
     async def handler(conn, envelope, payload):
         await conn.execute("INSERT INTO effects VALUES ($1, 'done')", payload.complaint_id)
 
-    stop = asyncio.Event()
     sub = Subscription("intake.complaint.received.v1", "test-complaint-received", handler, ack_wait=5)
-    task = asyncio.create_task(run_consumer(js, pool, ns, sub, stop, stats))
-    try:
-        for _ in range(150):
-            if stats.processed + stats.duplicates >= n_expected:
-                break
-            await asyncio.sleep(0.1)
+    async with _consuming(js, pool, ns, sub, stats):
+        await _until(lambda: stats.processed + stats.duplicates >= n_expected, 15)
         await asyncio.sleep(0.3)  # anything more would arrive now
-    finally:
-        stop.set()
-        await task
 
 
 async def test_lost_stream_is_refilled_from_the_outbox_and_repeating_is_harmless(servers, namespace):
@@ -290,18 +287,10 @@ async def test_one_failing_event_in_a_batch_does_not_hold_back_or_repeat_the_oth
 
     for e in events:  # all in the stream before the consumer starts: fetched as one batch
         await js.publish(ns.subject(e.subject), e.to_bytes(), headers={"Nats-Msg-Id": str(e.event_id)})
-    stop = asyncio.Event()
     stats = ConsumerStats()
     sub = Subscription(events[0].subject, "test-batch", handler, ack_wait=5, max_deliver=2, backoff=(0.1,))
-    task = asyncio.create_task(run_consumer(js, pool, ns, sub, stop, stats))
-    try:
-        for _ in range(100):
-            if stats.processed == 5 and stats.dead_lettered == 1:
-                break
-            await asyncio.sleep(0.1)
-    finally:
-        stop.set()
-        await task
+    async with _consuming(js, pool, ns, sub, stats):
+        await _until(lambda: stats.processed == 5 and stats.dead_lettered == 1)
     try:
         assert stats.processed == 5 and stats.dead_lettered == 1 and stats.duplicates == 0
         rows = await pool.fetch("SELECT complaint_id, count(*) AS n FROM effects GROUP BY complaint_id")
@@ -353,26 +342,15 @@ async def test_events_a_subscription_does_not_want_are_acked_without_a_transacti
 
     for e in events[:4]:  # a batch ...
         await js.publish(ns.subject(e.subject), e.to_bytes(), headers={"Nats-Msg-Id": str(e.event_id)})
-    stop = asyncio.Event()
     stats = ConsumerStats()
     sub = Subscription(events[0].subject, "test-wants", handler, ack_wait=2, max_deliver=2,
                        wants=lambda payload: payload.complaint_id in wanted)
-    task = asyncio.create_task(run_consumer(js, pool, ns, sub, stop, stats))
-    try:
-        for _ in range(50):
-            if stats.processed + stats.skipped == 4:
-                break
-            await asyncio.sleep(0.1)
+    async with _consuming(js, pool, ns, sub, stats):
+        await _until(lambda: stats.processed + stats.skipped == 4, 5)
         for e in events[4:]:  # ... then one at a time
             await js.publish(ns.subject(e.subject), e.to_bytes(), headers={"Nats-Msg-Id": str(e.event_id)})
-            for _ in range(50):
-                if stats.processed + stats.skipped == events.index(e) + 1:
-                    break
-                await asyncio.sleep(0.1)
+            await _until(lambda n=events.index(e) + 1: stats.processed + stats.skipped == n, 5)
         await asyncio.sleep(2.5)  # past ack_wait: an unacked one would come back now
-    finally:
-        stop.set()
-        await task
     try:
         assert (stats.processed, stats.skipped, stats.duplicates, stats.dead_lettered) == (3, 3, 0, 0)
         assert sorted(calls) == sorted(wanted)

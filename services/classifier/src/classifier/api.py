@@ -17,7 +17,7 @@ log = get_logger(__name__)
 router = APIRouter(prefix="/api/v1")
 
 
-def _pool(request: Request) -> Any:
+async def _pool(request: Request) -> Any:
     return request.app.state.runtime.pool
 
 

@@ -30,11 +30,11 @@ router = APIRouter(prefix="/api/v1")
 TypePath = Annotated[str, Path(description="Type code, e.g. water_supply")]
 
 
-def _pool(request: Request) -> Any:
+async def _pool(request: Request) -> Any:
     return request.app.state.runtime.pool
 
 
-def _llm_settings(request: Request) -> LLMSettings:
+async def _llm_settings(request: Request) -> LLMSettings:
     return request.app.state.llm_settings
 
 

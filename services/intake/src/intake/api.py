@@ -25,11 +25,11 @@ log = get_logger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["complaints"])
 
 
-def _pool(request: Request) -> Any:
+async def _pool(request: Request) -> Any:
     return request.app.state.runtime.pool
 
 
-def _cipher(request: Request) -> FieldCipher:
+async def _cipher(request: Request) -> FieldCipher:
     return request.app.state.cipher
 
 

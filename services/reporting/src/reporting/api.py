@@ -16,7 +16,7 @@ from .schemas import ComplaintView, Summary, aware
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
 
-def _pool(request: Request) -> Any:
+async def _pool(request: Request) -> Any:
     return request.app.state.runtime.pool
 
 

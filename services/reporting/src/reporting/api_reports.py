@@ -20,11 +20,11 @@ from .schemas import aware
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 
-def _pool(request: Request) -> Any:
+async def _pool(request: Request) -> Any:
     return request.app.state.runtime.pool
 
 
-def _service(request: Request) -> ReportService:
+async def _service(request: Request) -> ReportService:
     return request.app.state.reports
 
 

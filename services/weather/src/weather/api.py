@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["observations"])
 MAX_RANGE = timedelta(days=31)
 
 
-def _pool(request: Request) -> Any:
+async def _pool(request: Request) -> Any:
     return request.app.state.runtime.pool
 
 

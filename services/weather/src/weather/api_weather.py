@@ -29,7 +29,7 @@ router = APIRouter(prefix="/api/v1", tags=["weather"])
 STALE_MINUTES = 180  # an observation older than three hours says little about now
 
 
-def _pool(request: Request) -> Any:
+async def _pool(request: Request) -> Any:
     return request.app.state.runtime.pool
 
 

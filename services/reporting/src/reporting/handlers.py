@@ -43,12 +43,12 @@ class Folding:
 DEFAULT = Folding()
 
 
-async def _announce(conn: asyncpg.Connection, complaint_id: uuid.UUID, before: asyncpg.Record, change: str,
-                    changed_at: datetime, opts: Folding) -> None:
-    """Outbox a ComplaintState if the complaint's analytics view changed (a repeated fact changes nothing)."""
+async def _announce(conn: asyncpg.Connection, complaint_id: uuid.UUID, before: asyncpg.Record,
+                    after: asyncpg.Record, change: str, changed_at: datetime, opts: Folding) -> None:
+    """Outbox a ComplaintState if the complaint's analytics view changed (a repeated fact changes nothing);
+    ``before`` is the row as locked, ``after`` as the handler's last UPDATE returned it."""
     if not opts.feed:
         return
-    after = await repository.get(conn, complaint_id)
     if domain.state_of(after) == domain.state_of(before):
         return
     try:
@@ -73,11 +73,11 @@ async def on_complaint_received(conn: asyncpg.Connection, envelope: Envelope, ev
     # No address: the district, the place to ~11 m and a short scrubbed summary are enough for reports.
     before = await repository.lock_complaint(conn, event.complaint_id)
     nx, ny = _grid(event.lat, event.lon)
-    await repository.set_received(
+    after = await repository.set_received(
         conn, event.complaint_id, event.received_at, event.channel, event.district,
         lat=domain.round_place(event.lat), lon=domain.round_place(event.lon), nx=nx, ny=ny,
         summary=domain.summarize_description(event.description) if opts.summary else None)
-    await _announce(conn, event.complaint_id, before, "received", event.received_at, opts)
+    await _announce(conn, event.complaint_id, before, after, "received", event.received_at, opts)
 
 
 async def on_complaint_classified(conn: asyncpg.Connection, envelope: Envelope,
@@ -86,12 +86,13 @@ async def on_complaint_classified(conn: asyncpg.Connection, envelope: Envelope,
     shown = row["classification_event_at"]
     if shown is not None and shown > envelope.occurred_at:
         return  # a newer classification is already shown; this one arrived late
-    await repository.set_classification(conn, event.complaint_id, type_=event.type, urgency=event.urgency,
-                                        department=event.department, event_at=envelope.occurred_at)
+    after = await repository.set_classification(conn, event.complaint_id, type_=event.type,
+                                                urgency=event.urgency, department=event.department,
+                                                event_at=envelope.occurred_at)
     if event.weather is not None:
-        await repository.set_weather(conn, event.complaint_id, event.weather.model_dump(mode="json"),
-                                     event.weather_raised)
-    await _announce(conn, event.complaint_id, row, "classified", envelope.occurred_at, opts)
+        after = await repository.set_weather(conn, event.complaint_id, event.weather.model_dump(mode="json"),
+                                             event.weather_raised)
+    await _announce(conn, event.complaint_id, row, after, "classified", envelope.occurred_at, opts)
 
 
 async def on_surge_detected(conn: asyncpg.Connection, envelope: Envelope, event: SurgeDetected) -> None:
@@ -105,17 +106,18 @@ async def on_complaint_reclassified(conn: asyncpg.Connection, envelope: Envelope
     shown = row["classification_event_at"]
     if shown is not None and shown > envelope.occurred_at:
         return
-    await repository.set_classification(conn, event.complaint_id, type_=event.type, urgency=event.urgency,
-                                        department=None, event_at=envelope.occurred_at)
-    await _announce(conn, event.complaint_id, row, "reclassified", event.corrected_at, opts)
+    after = await repository.set_classification(conn, event.complaint_id, type_=event.type,
+                                                urgency=event.urgency, department=None,
+                                                event_at=envelope.occurred_at)
+    await _announce(conn, event.complaint_id, row, after, "reclassified", event.corrected_at, opts)
 
 
 async def on_status_changed(conn: asyncpg.Connection, envelope: Envelope, event: ComplaintStatusChanged,
                             opts: Folding = DEFAULT) -> None:
     row = await repository.lock_complaint(conn, event.complaint_id)
-    await repository.set_status(conn, event.complaint_id, domain.later_status(row["status"], event.status),
-                                domain.STATUS_STAMPS.get(event.status), event.changed_at)
-    await _announce(conn, event.complaint_id, row, event.status, event.changed_at, opts)
+    after = await repository.set_status(conn, event.complaint_id, domain.later_status(row["status"], event.status),
+                                        domain.STATUS_STAMPS.get(event.status), event.changed_at)
+    await _announce(conn, event.complaint_id, row, after, event.status, event.changed_at, opts)
 
 
 async def on_notification_sent(conn: asyncpg.Connection, envelope: Envelope, event: NotificationSent) -> None:

@@ -13,43 +13,49 @@ _COLUMNS = (
     " classification_event_at, classified_at, dispatched_at, acknowledged_at, resolved_at, sms_count, updated_at,"
     " warnings, weather_raised, nx, ny, precipitation_mm, temperature_c"
 )
+_LOCK = f"SELECT {_COLUMNS} FROM complaints WHERE complaint_id = $1 FOR UPDATE"
+_RETURNING = f" RETURNING {_COLUMNS}"
 _STAMPS = frozenset({"classified_at", "dispatched_at", "acknowledged_at", "resolved_at"})
 
 
 async def lock_complaint(conn: asyncpg.Connection, complaint_id: uuid.UUID) -> asyncpg.Record:
-    """The complaint's row, created empty if no event about it came yet, locked for this transaction."""
-    await conn.execute("INSERT INTO complaints (complaint_id) VALUES ($1) ON CONFLICT DO NOTHING", complaint_id)
-    return await conn.fetchrow(f"SELECT {_COLUMNS} FROM complaints WHERE complaint_id = $1 FOR UPDATE",
-                               complaint_id)
+    """The complaint's row, created empty if no event about it came yet, locked for this transaction.
+
+    Most events find the row (one statement); the first one creates it, waiting for a concurrent creator."""
+    row = await conn.fetchrow(_LOCK, complaint_id)
+    if row is None:
+        await conn.execute("INSERT INTO complaints (complaint_id) VALUES ($1) ON CONFLICT DO NOTHING", complaint_id)
+        row = await conn.fetchrow(_LOCK, complaint_id)
+    return row
 
 
 async def set_received(conn: asyncpg.Connection, complaint_id: uuid.UUID, received_at: datetime,
                        channel: str, district: str | None, *, lat: float | None = None, lon: float | None = None,
-                       nx: int | None = None, ny: int | None = None, summary: str | None = None) -> None:
-    """What the received event tells; the grid cell from the place wins over the weather's."""
-    await conn.execute(
+                       nx: int | None = None, ny: int | None = None, summary: str | None = None) -> asyncpg.Record:
+    """What the received event tells; the grid cell from the place wins over the weather's. The row after it."""
+    return await conn.fetchrow(
         "UPDATE complaints SET received_at = $2, channel = $3, district = $4, lat = $5, lon = $6,"
         " nx = COALESCE($7, nx), ny = COALESCE($8, ny), summary = $9, updated_at = now()"
-        " WHERE complaint_id = $1",
+        " WHERE complaint_id = $1" + _RETURNING,
         complaint_id, received_at, channel, district, lat, lon, nx, ny, summary,
     )
 
 
 async def set_classification(conn: asyncpg.Connection, complaint_id: uuid.UUID, *, type_: str, urgency: str,
-                             department: str | None, event_at: datetime) -> None:
-    await conn.execute(
+                             department: str | None, event_at: datetime) -> asyncpg.Record:
+    return await conn.fetchrow(
         "UPDATE complaints SET type = $2, urgency = $3, department = $4, classification_event_at = $5,"
-        " updated_at = now() WHERE complaint_id = $1",
+        " updated_at = now() WHERE complaint_id = $1" + _RETURNING,
         complaint_id, type_, urgency, department, event_at,
     )
 
 
 async def set_weather(conn: asyncpg.Connection, complaint_id: uuid.UUID, weather: dict[str, Any],
-                      raised: bool) -> None:
-    await conn.execute(
+                      raised: bool) -> asyncpg.Record:
+    return await conn.fetchrow(
         "UPDATE complaints SET weather = $2, weather_raised = $3, warnings = $4, precipitation_mm = $5,"
         " temperature_c = $6, hazards = $7, nx = COALESCE(nx, $8), ny = COALESCE(ny, $9), updated_at = now()"
-        " WHERE complaint_id = $1", complaint_id, weather, raised, list(weather.get("warnings") or []),
+        " WHERE complaint_id = $1" + _RETURNING, complaint_id, weather, raised, list(weather.get("warnings") or []),
         weather.get("precipitation_mm"), weather.get("temperature_c"), list(weather.get("hazards") or []),
         weather.get("nx"), weather.get("ny"))
 
@@ -61,15 +67,15 @@ async def record_surge(conn: asyncpg.Connection, s: dict[str, Any]) -> None:
 
 
 async def set_status(conn: asyncpg.Connection, complaint_id: uuid.UUID, status: str,
-                     stamp: str | None, at: datetime) -> None:
-    """Set the status; ``stamp`` (a column) keeps the earliest time the status was reached."""
+                     stamp: str | None, at: datetime) -> asyncpg.Record:
+    """Set the status; ``stamp`` (a column) keeps the earliest time the status was reached. The row after it."""
     sets = "status = $2, updated_at = now()"
     if stamp is not None:
         if stamp not in _STAMPS:
             raise ValueError(f"unknown status stamp {stamp!r}")
         sets += f", {stamp} = LEAST({stamp}, $3)"
-    await conn.execute(f"UPDATE complaints SET {sets} WHERE complaint_id = $1", complaint_id, status,
-                       *([at] if stamp else []))
+    return await conn.fetchrow(f"UPDATE complaints SET {sets} WHERE complaint_id = $1{_RETURNING}", complaint_id,
+                               status, *([at] if stamp else []))
 
 
 async def set_acknowledged(conn: asyncpg.Connection, complaint_id: uuid.UUID, at: datetime) -> None:

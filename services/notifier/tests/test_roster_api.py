@@ -195,3 +195,24 @@ async def test_dispatch_picks_the_crew_of_the_shift_at_the_time_of_the_request(s
         return found if len(found) == len(cases) else None
     sent = await svc.eventually(announced, what="four NotificationSent in the stream")
     assert sorted(p["worker_id"] for p in sent) == ["w-north-2", "w-water-1", "w-water-2", "w-water-3"]
+
+
+async def test_a_dispatch_reads_only_the_standing_shifts_and_those_of_its_duty_date(svc):
+    """Dated exceptions pile up (a year of them per team); a dispatch loads the standing shifts and its own
+    night's only, and the nights either side of it change nothing."""
+    from notifier import roster
+
+    c = svc.client
+    for day, worker in (("2026-10-06", "w-water-2"), ("2026-10-08", "w-water-2"), ("2026-10-07", "w-water-3")):
+        if worker == "w-water-3":
+            await c.put("/api/v1/roster/workers/w-water-3", json={
+                "team_id": "water", "role": "backup", "name": "문하늘", "phone": "010-0103-9001"})
+        r = await c.post("/api/v1/roster/shifts", json={"team_id": "water", "on_date": day,
+                                                         "kind": "weekday_night", "primary_worker_id": worker})
+        assert r.status_code == 201, r.text
+    snapshot = await roster.load(svc.pool, duty_date=roster.shift_at(WEEKDAY_NIGHT).duty_date)
+    dated = {s.on_date.isoformat() for s in snapshot.shifts if s.on_date is not None}
+    assert dated == {"2026-10-07"}
+    assert len((await roster.load(svc.pool)).shifts) == len(snapshot.shifts) + 2  # without a date: all of them
+    crew = await roster.who_is_on_call(svc.pool, "sewer_drainage", "사우동", WEEKDAY_NIGHT)
+    assert crew is not None and crew.first[1] == "w-water-3"

@@ -209,8 +209,9 @@ def _shift(r: Any) -> Shift:
                  supervisor=r["supervisor_worker_id"], note=r["note"])
 
 
-async def load(conn: Db) -> Snapshot:
-    """Active teams, all workers and all shift assignments (no personal data)."""
+async def load(conn: Db, *, duty_date: date | None = None) -> Snapshot:
+    """Active teams, all workers and the shift assignments (no personal data): all of them, or only the standing
+    ones and those dated ``duty_date`` (what a dispatch can use; dated rows pile up a year's worth)."""
     teams = [
         Team(id=r["id"], name=r["name"], types=tuple(r["types"]),
              districts=tuple(r["districts"]) if r["districts"] is not None else None, fallback=r["fallback"])
@@ -218,13 +219,15 @@ async def load(conn: Db) -> Snapshot:
     ]
     workers = {r["id"]: Worker(id=r["id"], team_id=r["team_id"], role=r["role"], active=r["active"])
                for r in await conn.fetch("SELECT id, team_id, role, active FROM workers")}
-    shifts = [_shift(r) for r in await conn.fetch(f"SELECT {_SHIFT_COLUMNS} FROM shift_assignments ORDER BY id")]
+    shifts = [_shift(r) for r in await conn.fetch(
+        f"SELECT {_SHIFT_COLUMNS} FROM shift_assignments WHERE $1::date IS NULL OR on_date IS NULL OR on_date = $1"
+        " ORDER BY id", duty_date)]
     return Snapshot(teams, workers, shifts)
 
 
 async def who_is_on_call(conn: Db, type_: str, district: str | None, at: datetime) -> OnCall | None:
     """(team, primary, backup, supervisor) for a complaint of this type, place and time."""
-    return choose(await load(conn), type_, district, at)
+    return choose(await load(conn, duty_date=shift_at(at).duty_date), type_, district, at)
 
 
 async def shift_rows(conn: Db, *, team_id: str | None = None) -> list[asyncpg.Record]:

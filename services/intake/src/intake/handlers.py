@@ -115,19 +115,23 @@ def make_classified_handler(cipher: FieldCipher, *, auto_dispatch: bool):
             await repository.set_fields(conn, row["id"], **suggestion)
             return
         held = event.needs_review and event.urgency != "urgent"
+        linked_or_held = row["duplicate_of"] is not None or row["held_at"] is not None
+        request = None
+        if (not held and not linked_or_held and auto_dispatch and not dispatch.dispatch_requested(row)
+                and row["status"] in ("received", "classified")):
+            request = await dispatch_request(conn, cipher, row, event.type, event.urgency, event.department, "auto")
+        # the classification and the dispatch request's fields in one UPDATE; the events in this order
         await _advance(conn, row, "classified", envelope.occurred_at, f"model {event.model_version}",
                        type=event.type, urgency=event.urgency, department=event.department,
-                       needs_review=event.needs_review, **suggestion)
-        if held:
+                       needs_review=event.needs_review, **suggestion, **(request[1] if request else {}))
+        if request is not None:
+            await add_to_outbox(conn, request[0])
+        elif held:
             log.info("classification unsure; waiting for the officer's choice", complaint_id=str(row["id"]),
                      confidence=event.confidence, candidates=[c.type for c in event.candidates])
-            return
-        if row["duplicate_of"] is not None or row["held_at"] is not None:
+        elif linked_or_held:
             log.info("classified; not dispatched (linked or held)", complaint_id=str(row["id"]),
                      duplicate_of=str(row["duplicate_of"]), held=row["held_at"] is not None)
-            return
-        if auto_dispatch and not dispatch.dispatch_requested(row) and row["status"] in ("received", "classified"):
-            await request_dispatch(conn, cipher, row, event.type, event.urgency, event.department, "auto")
 
     return on_classified
 
@@ -138,6 +142,19 @@ async def request_dispatch(conn: asyncpg.Connection, cipher: FieldCipher, row: A
     """Ask the notifier to text (``dispatch_requested``); a re-dispatch names the request it replaces.
 
     The complaints linked to this one travel along (``linked_complaint_ids``): one text for all."""
+    envelope, fields = await dispatch_request(conn, cipher, row, type_, urgency, department, requested_by,
+                                              worker_id=worker_id, redispatch=redispatch)
+    await add_to_outbox(conn, envelope)
+    await repository.set_fields(conn, row["id"], **fields)
+    return envelope.event_id
+
+
+async def dispatch_request(conn: asyncpg.Connection, cipher: FieldCipher, row: Any, type_: str,
+                           urgency: str, department: str | None, requested_by: str, *,
+                           worker_id: str | None = None,
+                           redispatch: bool = False) -> tuple[Envelope, dict[str, Any]]:
+    """The ``dispatch_requested`` event for ``row`` and the complaint's fields that record it (neither
+    written yet: see :func:`request_dispatch`)."""
     attempt = row["dispatch_attempt"] + 1
     linked = [c["id"] for c in await repository.linked_to(conn, row["id"])]
     callback = None
@@ -152,21 +169,20 @@ async def request_dispatch(conn: asyncpg.Connection, cipher: FieldCipher, row: A
         worker_id=worker_id, attempt=attempt, linked_complaint_ids=linked,
         redispatch_of=row["dispatch_event_id"] if redispatch else None,
     ), correlation_id=row["id"])
-    await add_to_outbox(conn, envelope)
     fields: dict[str, Any] = {"dispatch_requested_at": utcnow(), "dispatch_attempt": attempt,
                               "dispatch_event_id": envelope.event_id, "held_at": None, "hold_reason": None,
                               "dispatch_worker_id": worker_id}  # None: the roster's choice, learnt when sent
-    await repository.set_fields(conn, row["id"], **fields)
-    return envelope.event_id
+    return envelope, fields
 
 
 async def on_notification_sent(conn: asyncpg.Connection, envelope: Envelope, event: NotificationSent) -> None:
     row = await repository.get_for_update(conn, event.complaint_id)
     if row is None:
         return
-    if event.role == "primary":  # who holds the complaint now (a re-dispatch must name someone else)
-        await repository.set_fields(conn, row["id"], dispatch_worker_id=event.worker_id)
-    advanced = await _advance(conn, row, "dispatched", event.sent_at, f"SMS to {event.role} {event.worker_id}")
+    # who holds the complaint now (a re-dispatch must name someone else): written with the status
+    holder = {"dispatch_worker_id": event.worker_id} if event.role == "primary" else {}
+    advanced = await _advance(conn, row, "dispatched", event.sent_at, f"SMS to {event.role} {event.worker_id}",
+                              **holder)
     if not advanced and event.role == "primary" and row["dispatch_attempt"] > 1:  # a re-dispatch was sent
         await repository.add_history(conn, row["id"], row["status"], f"SMS to {event.role} {event.worker_id}")
 

@@ -63,8 +63,12 @@ async def set_status(conn: asyncpg.Connection, complaint_id: uuid.UUID, status: 
     for name, value in fields.items():
         args.append(value)
         sets.append(f"{name} = ${len(args)}")
-    await conn.execute(f"UPDATE complaints SET {', '.join(sets)} WHERE id = $1", *args)
-    await add_history(conn, complaint_id, status, reason)
+    args.append(reason)
+    # one round trip: the row and its history line
+    await conn.execute(
+        f"WITH changed AS (UPDATE complaints SET {', '.join(sets)} WHERE id = $1 RETURNING id)"
+        f" INSERT INTO complaint_status_history (complaint_id, status, reason) SELECT id, $2, ${len(args)}::text"
+        " FROM changed", *args)
 
 
 async def set_fields(conn: asyncpg.Connection, complaint_id: uuid.UUID, **fields: Any) -> None:

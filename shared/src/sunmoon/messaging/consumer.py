@@ -10,6 +10,7 @@ For each message:
    which writes its rows and outbox rows on the same connection;
 3. commit, then ``ack()``.
 
+Events come through one pull request kept open (:mod:`.pull`), not a request per batch.
 Messages fetched together are handled in *one* transaction (step 2 for each, one commit, then every ack):
 one BEGIN/COMMIT and one WAL flush per batch instead of per message, which is what a consumer that has
 fallen behind needs. If anything in the batch fails (a handler raises, the commit fails) the whole
@@ -36,13 +37,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from ..events import REGISTRY, Envelope, InvalidEvent, decode
 from ..logging import get_logger
 from .nats import Namespace
+from .pull import Puller
 
 log = get_logger(__name__)
 
@@ -133,23 +134,27 @@ async def run_consumer(
             log.warning("consumer: cannot subscribe yet, retrying", durable=sub.durable, error=str(exc))
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=1.0)
-    log.info("consumer started", durable=sub.durable, subject=sub.subject)
-    while not stop.is_set():
-        try:
-            msgs = await psub.fetch(sub.batch, timeout=1.0)
-        except (NatsTimeout, asyncio.TimeoutError):
-            continue
-        except Exception as exc:  # noqa: BLE001 - connection trouble: wait for reconnect
-            log.warning("consumer: fetch failed", durable=sub.durable, error=str(exc))
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=1.0)
-            continue
-        if len(msgs) > 1 and await handle_batch(pool, ns, sub, msgs, stats):
-            continue
-        for msg in msgs:
-            await _handle_one(pool, ns, sub, msg, stats)
+    if psub is None:
+        return
     with contextlib.suppress(Exception):
-        await psub.unsubscribe()
+        await psub.unsubscribe()  # it created or bound the consumer; the events come through one open request
+    puller = await Puller(js, ns.stream(sub.stream), sub.durable, batch=sub.batch).start()
+    log.info("consumer started", durable=sub.durable, subject=sub.subject)
+    try:
+        while not stop.is_set():
+            try:
+                msgs = await puller.next_batch(timeout=1.0)
+            except Exception as exc:  # noqa: BLE001 - connection trouble: wait for reconnect
+                log.warning("consumer: pull failed", durable=sub.durable, error=str(exc))
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=1.0)
+                continue
+            if len(msgs) > 1 and await handle_batch(pool, ns, sub, msgs, stats):
+                continue
+            for msg in msgs:
+                await _handle_one(pool, ns, sub, msg, stats)
+    finally:
+        await puller.close()
 
 
 async def _handle_one(pool: asyncpg.Pool, ns: Namespace, sub: Subscription, msg: Any,

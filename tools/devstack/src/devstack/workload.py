@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import json
 import random
 import time
 import uuid
@@ -17,7 +18,8 @@ from importlib import resources
 from typing import Any
 
 import asyncpg
-import httpx
+
+from .http1 import HTTPError, KeepAlivePool
 
 SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
 GIVEN = ["민준", "서연", "도윤", "하은", "지호", "수아", "현우", "지민", "영수", "미경", "성호", "은정"]
@@ -67,30 +69,30 @@ class DriveResult:
 
 
 async def drive(base_url: str, *, rate: float, duration: float, concurrency: int = 32,
-                complaints: Complaints | None = None, progress=None, verify: Any = True,
+                complaints: Complaints | None = None, progress=None,
                 headers: dict[str, str] | None = None) -> DriveResult:
     """File complaints for ``duration`` seconds: ``rate`` per second on a fixed schedule (open loop: a slow
     system does not slow the arrivals), or as fast as ``concurrency`` workers can when ``rate`` is 0.
-    ``headers`` go with every request (the fleet's bearer token: ``Fleet.headers``)."""
+    ``headers`` go with every request (the fleet's bearer token: ``Fleet.headers``). Plain HTTP, over
+    kept-alive connections of the lean client in :mod:`devstack.http1` (it runs on the machine it measures)."""
     complaints = complaints or Complaints()
     result = DriveResult()
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     sem = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(base_url=base_url, timeout=10, limits=limits, verify=verify,
-                                 headers=headers) as client:
+    client = KeepAlivePool(base_url, size=concurrency, headers=headers, timeout=10)
+    try:
 
         async def one() -> None:
             body = complaints.next()
             t0_wall, t0 = time.time(), time.perf_counter()
             try:
-                resp = await client.post("/api/v1/complaints", json=body)
-            except httpx.HTTPError:
+                status, answer = await client.post_json("/api/v1/complaints", body)
+            except HTTPError:
                 result.refused += 1
                 return
             finally:
                 sem.release()
-            if resp.status_code == 201:
-                result.accepted[uuid.UUID(resp.json()["id"])] = t0_wall
+            if status == 201:
+                result.accepted[uuid.UUID(json.loads(answer)["id"])] = t0_wall
                 result.http_ms.append((time.perf_counter() - t0) * 1000)
             else:
                 result.refused += 1
@@ -117,6 +119,8 @@ async def drive(base_url: str, *, rate: float, duration: float, concurrency: int
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         result.ended = time.time()
+    finally:
+        await client.close()
     return result
 
 

@@ -65,7 +65,10 @@ async def connect(url: str, *, name: str, ca_file: str | None = None, user: str 
         log.warning("nats connection error", error=str(exc))
 
     async def _disconnected() -> None:
-        log.warning("nats disconnected")
+        if nc.is_closed:  # our own close() (a stop, a one-off connection): nothing is wrong
+            log.debug("nats connection closed")
+        else:
+            log.warning("nats disconnected")
 
     async def _reconnected() -> None:
         log.info("nats reconnected")

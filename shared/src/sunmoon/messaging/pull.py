@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import json
 from typing import Any
 
@@ -38,7 +39,7 @@ class Puller:
         self._subject = f"{js._prefix}.CONSUMER.MSG.NEXT.{stream}.{durable}"
         self.durable, self.batch, self.expires = durable, batch, expires
         self._arrived: collections.deque = collections.deque()
-        self._ready = asyncio.Event()
+        self.ready = asyncio.Event()  # set when something arrives
         self._sub: Any = None
         self._inbox = ""
         self._left = 0  # events the open request may still bring
@@ -53,7 +54,7 @@ class Puller:
 
     async def _on_msg(self, msg: Any) -> None:
         self._arrived.append(msg)
-        self._ready.set()
+        self.ready.set()
 
     async def _request(self, now: float) -> None:
         body = {"batch": self.batch, "expires": int(self.expires * 1_000_000_000)}
@@ -62,31 +63,35 @@ class Puller:
         self._left = self.batch
         self._deadline = now + self.expires + 1.0
 
+    def due_at(self) -> float:
+        """When :meth:`poll` must run again even if nothing arrives (to ask again)."""
+        return max(self._deadline, self._pause_until)
+
+    async def poll(self) -> list[Any]:
+        """What has arrived (at most ``batch``), without waiting; asks again first if the request is used up."""
+        msgs = self._take()
+        now = asyncio.get_running_loop().time()
+        if (self._left <= 0 or now >= self._deadline) and now >= self._pause_until:
+            await self._request(now)  # before handling what came: the next events are on their way
+        return msgs
+
     async def next_batch(self, timeout: float) -> list[Any]:
         """The events that have arrived (at most ``batch``), waiting up to ``timeout`` for the first one;
         ``[]`` when none came."""
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
         while True:
-            msgs = self._take()
-            now = loop.time()
-            if (self._left <= 0 or now >= self._deadline) and now >= self._pause_until:
-                await self._request(now)  # before handling what came: the next events are on their way
+            msgs = await self.poll()
             if msgs:
                 return msgs
-            wait = min(end, max(self._deadline, self._pause_until)) - now
-            if wait <= 0:
-                if now >= end:
-                    return []
-                continue
-            self._ready.clear()
+            now = loop.time()
+            if now >= end:
+                return []
+            self.ready.clear()
             if self._arrived:
                 continue
-            try:
-                await asyncio.wait_for(self._ready.wait(), timeout=wait)
-            except asyncio.TimeoutError:
-                if loop.time() >= end:
-                    return []
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.ready.wait(), timeout=max(min(end, self.due_at()) - now, 0.001))
 
     def _take(self) -> list[Any]:
         msgs: list[Any] = []
